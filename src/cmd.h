@@ -1,0 +1,13 @@
+/* cmd.h - the subcommands of the dateline binary. Each takes the arguments
+ * after its name (argv[0] is the subcommand) and returns the process exit
+ * status: 0 success, 1 failure, 2 usage error. Errors go to stderr. */
+#ifndef DL_CMD_H
+#define DL_CMD_H
+
+int cmd_serve(int argc, char **argv);      /* src/web/cmd_serve.c */
+int cmd_import(int argc, char **argv);     /* src/content/cmd_import.c */
+int cmd_export(int argc, char **argv);     /* src/content/cmd_export.c */
+int cmd_related(int argc, char **argv);    /* src/text/cmd_related.c */
+int cmd_similarity(int argc, char **argv); /* src/text/cmd_related.c */
+
+#endif

@@ -1,0 +1,15 @@
+/* placeholder until its module lands */
+#include <stdio.h>
+#include "cmd.h"
+int
+cmd_related(int argc, char **argv)
+{
+	fprintf(stderr, "dateline: %s is not built yet\n", argv[0]);
+	return 1;
+}
+int
+cmd_similarity(int argc, char **argv)
+{
+	fprintf(stderr, "dateline: %s is not built yet\n", argv[0]);
+	return 1;
+}

@@ -1,0 +1,9 @@
+/* placeholder until its module lands */
+#include <stdio.h>
+#include "cmd.h"
+int
+cmd_serve(int argc, char **argv)
+{
+	fprintf(stderr, "dateline: %s is not built yet\n", argv[0]);
+	return 1;
+}
