@@ -52,6 +52,8 @@ arena_alloc(struct arena *a, size_t n)
 	size_t size;
 	void *p;
 
+	if (n > a->max || n > SIZE_MAX - ALIGN)
+		return NULL;    /* also keeps the rounding below from overflowing */
 	n = (n + ALIGN - 1) & ~(size_t)(ALIGN - 1);
 	if (n == 0)
 		n = ALIGN;

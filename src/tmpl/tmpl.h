@@ -9,6 +9,11 @@
  * A template set holds compiled templates by name; partials `{{> name}}` are
  * looked up in the same set. A set is immutable once built and may be shared
  * by any number of threads rendering at once.
+ *
+ * Caps: a template source is at most 1 MiB (tmpl_set_add: DL_ERR_TOOBIG);
+ * sections nest at most 64 deep in one template (DL_ERR_INVALID); partials
+ * nest at most 32 deep at render time (DL_ERR_TOOBIG). A failed render
+ * leaves `out` as it was before the call.
  */
 #ifndef DL_TMPL_H
 #define DL_TMPL_H
