@@ -25,10 +25,14 @@ check_pc cmocka libcmocka-dev
 check_file /usr/include/libstemmer.h libstemmer-dev
 if [ "${DEPS_TEST:-0}" = 1 ]; then
 	command -v chromium >/dev/null 2>&1 || need="$need chromium"
-	command -v node >/dev/null 2>&1 || need="$need nodejs npm"
-	command -v python3 >/dev/null 2>&1 || need="$need python3"
+	command -v node >/dev/null 2>&1 || need="$need nodejs"
+	command -v npm >/dev/null 2>&1 || need="$need npm"
+	[ -x /usr/bin/python3 ] || need="$need python3"
 	command -v xmllint >/dev/null 2>&1 || need="$need libxml2-utils"
-	python3 -c 'import aiosmtpd' 2>/dev/null || need="$need python3-aiosmtpd"
+	# the tests run on Debian's python3 (a python3 earlier in PATH may differ)
+	py=/usr/bin/python3; [ -x "$py" ] || py=python3
+	"$py" -c 'import aiosmtpd' 2>/dev/null || need="$need python3-aiosmtpd"
+	"$py" -c 'import jsonschema' 2>/dev/null || need="$need python3-jsonschema"
 fi
 if [ "${DEPS_BENCH:-0}" = 1 ]; then
 	command -v nginx >/dev/null 2>&1 || need="$need nginx-light"

@@ -9,5 +9,6 @@ int cmd_import(int argc, char **argv);     /* src/content/cmd_import.c */
 int cmd_export(int argc, char **argv);     /* src/content/cmd_export.c */
 int cmd_related(int argc, char **argv);    /* src/text/cmd_related.c */
 int cmd_similarity(int argc, char **argv); /* src/text/cmd_related.c */
+int cmd_sanitize(int argc, char **argv);   /* src/content/cmd_sanitize.c */
 
 #endif

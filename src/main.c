@@ -13,6 +13,7 @@ static const struct {
 	{ "export", cmd_export, "export --db FILE             (ninjs JSON lines on stdout)" },
 	{ "related", cmd_related, "related --db FILE (--all | URI) [--limit K] [--format jsonl] | --pin A B | --exclude A B | --rebuild" },
 	{ "similarity", cmd_similarity, "similarity --pairs FILE" },
+	{ "sanitize", cmd_sanitize, "sanitize                     (HTML on stdin, allowlist-sanitized HTML on stdout)" },
 };
 
 static int

@@ -1,0 +1,51 @@
+/* sqlite_int.h - private to src/store/: what other SQLite-backed store files
+ * (other .c files in src/store/) share with sqlite.c and migrate.c.
+ *
+ * Adding tables: append a step to store_migrations[] in migrate.c (never
+ * edit a step that has shipped). Each step runs in its own transaction and
+ * PRAGMA user_version records the last step applied.
+ */
+#ifndef DL_STORE_SQLITE_INT_H
+#define DL_STORE_SQLITE_INT_H
+
+#include <sqlite3.h>
+#include <stddef.h>
+#include "store/store.h"
+
+struct store_migration {
+	const char *name;  /* a few words for logs */
+	const char *sql;   /* one or more statements */
+};
+
+/* The steps, in order: step k (1-based) is store_migrations[k - 1]. */
+extern const struct store_migration store_migrations[];
+extern const int store_n_migrations;
+
+/* Applies the pending steps to `db`, each in a BEGIN IMMEDIATE transaction,
+ * up to step `upto` (store_n_migrations for all). `name` is the file name for
+ * messages. A database whose user_version is above store_n_migrations is
+ * refused with DL_ERR_UNSUPPORTED and a sentence in msg. */
+enum dl_err store_migrate_db(sqlite3 *db, const char *name, int upto, char *msg,
+    size_t msglen) DL_WUR;
+
+/* Test hook: creates or opens the SQLite file `path` and applies steps 1..k
+ * only, then closes it. */
+enum dl_err store_migrate_to(const char *path, int k, char *msg, size_t msglen) DL_WUR;
+
+/* The calling thread's connection to the store's database, opened on first
+ * use (WAL, foreign keys, busy timeout). NULL when it cannot be opened (the
+ * reason is logged). Owned by the store: do not close it. */
+sqlite3 *sqlite_conn(struct store *st);
+
+/* A statement for `sql` on the calling thread's connection, prepared on the
+ * first call and cached (keyed by the pointer `sql`, so pass a string
+ * constant). Reset and with bindings cleared. NULL on error (logged). */
+sqlite3_stmt *sqlite_stmt(struct store *st, const char *sql);
+
+/* To call after committing a write to articles made outside sqlite.c:
+ * records it in the meta table (its own small transaction) and makes
+ * store_generation() grow in this process at once and in others within a
+ * second. */
+void sqlite_bump_generation(struct store *st);
+
+#endif
