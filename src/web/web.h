@@ -43,6 +43,9 @@ struct req {
 	const char *param_values[REQ_MAX_PARAMS];
 	size_t n_params;
 	void *conn;             /* struct MHD_Connection * */
+	const char *body;       /* request body (POST), in the arena, NUL after body_len;
+	                         * NULL when none. Capped at 64 KiB (413 past it). */
+	size_t body_len;
 };
 
 /* A query-string value ("?page=2" -> "2"); NULL when absent. */

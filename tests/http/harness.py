@@ -29,6 +29,26 @@ class Skip(Exception):
     pass
 
 
+# What a sanitizer prints when it finds something (ASan, LSan, UBSan, TSan).
+# scripts/test.sh runs the sanitizer build with halt_on_error=1; a report in a
+# server's log or a command's stderr fails the test that started it.
+SANITIZER_MARKS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer",
+                   "runtime error:", "WARNING: ThreadSanitizer")
+
+
+def sanitizer_report(text):
+    """The sanitizer report in text (from its first line), or None."""
+    for mark in SANITIZER_MARKS:
+        i = text.find(mark)
+        if i >= 0:
+            start = text.rfind("\n", 0, i) + 1
+            return text[start:start + 6000]
+    return None
+
+
+_live_servers = []
+
+
 def need_shared(*parts):
     """The path under SHARED_DIR, or Skip with a clear message."""
     p = os.path.join(SHARED, *parts)
@@ -51,6 +71,9 @@ def run_cli(*args, stdin=None, check=True, timeout=600):
                        text=True, timeout=timeout)
     if check and p.returncode != 0:
         raise AssertionError("dateline %s exited %d: %s" % (" ".join(map(str, args)), p.returncode, p.stderr))
+    report = sanitizer_report(p.stderr or "")
+    if report:
+        raise AssertionError("dateline %s: sanitizer report:\n%s" % (" ".join(map(str, args)), report))
     return p
 
 
@@ -74,6 +97,7 @@ class Server:
         cmd += list(args)
         self.log = open(os.path.join(self.dir, "server.log"), "w+")
         self.proc = subprocess.Popen(cmd, stdout=self.log, stderr=subprocess.STDOUT)
+        _live_servers.append(self)
         deadline = time.time() + 15
         while time.time() < deadline:
             if self.proc.poll() is not None:
@@ -118,6 +142,13 @@ class Server:
         return self.proc.poll() is None
 
     def stop(self):
+        """Stops the server and removes its directory; returns its exit
+        status. Raises AssertionError when its log holds a sanitizer report
+        (after cleaning up), so a memory error fails the test."""
+        if self in _live_servers:
+            _live_servers.remove(self)
+        if self.log.closed:
+            return self.proc.returncode
         if self.proc.poll() is None:
             self.proc.terminate()
             try:
@@ -126,8 +157,13 @@ class Server:
                 self.proc.kill()
                 self.proc.wait()
         rc = self.proc.returncode
+        self.log.flush()
+        self.log.seek(0)
+        report = sanitizer_report(self.log.read())
         self.log.close()
         shutil.rmtree(self.dir, ignore_errors=True)
+        if report:
+            raise AssertionError("server (exit %s) logged a sanitizer report:\n%s" % (rc, report))
         return rc
 
     def __enter__(self):
@@ -145,8 +181,13 @@ def main(ns):
     file = os.path.basename(sys.modules["__main__"].__file__ or "")
     for n in names:
         t0 = time.time()
+        earlier = list(_live_servers)
         try:
-            ns[n]()
+            try:
+                ns[n]()
+            finally:   # servers this test started and left running
+                for srv in [x for x in _live_servers if x not in earlier]:
+                    srv.stop()
         except Skip as e:
             skipped += 1
             print("skip %s %s: %s" % (file, n, e), flush=True)
@@ -157,5 +198,11 @@ def main(ns):
             continue
         passed += 1
         print("ok   %s %s (%.1fs)" % (file, n, time.time() - t0), flush=True)
+    for srv in list(_live_servers):   # servers shared between tests
+        try:
+            srv.stop()
+        except Exception:
+            failed += 1
+            print("FAIL %s (shared server)\n%s" % (file, traceback.format_exc()), flush=True)
     print("%d passed, %d failed, %d skipped" % (passed, failed, skipped))
     sys.exit(1 if failed else 0)

@@ -1,0 +1,70 @@
+/* listing.c - /{lang}/place/{slug}, /{lang}/tag/{slug}, /{lang}/author/{slug}:
+ * the published articles of one term, newest first, paginated. */
+#include <string.h>
+#include "pages/page.h"
+#include "pages/view.h"
+
+/* The kind from the path's second segment ("/en/place/japan"). */
+static int
+kind_of(const char *path, enum dl_term_kind *kind)
+{
+	static const struct { const char *seg; enum dl_term_kind kind; } kinds[] = {
+		{ "place/", DL_PLACE }, { "tag/", DL_TAG }, { "author/", DL_AUTHOR },
+	};
+	const char *p;
+	size_t i;
+
+	if (path == NULL || path[0] != '/' || (p = strchr(path + 1, '/')) == NULL)
+		return -1;
+	for (i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
+		if (strncmp(p + 1, kinds[i].seg, strlen(kinds[i].seg)) == 0) {
+			*kind = kinds[i].kind;
+			return 0;
+		}
+	return -1;
+}
+
+enum dl_err
+page_listing(struct req *rq, struct resp *rs)
+{
+	static const char *const label_key[] = { "label_place", "label_tag", "label_author" };
+	struct dl_filter f = { 0 };
+	struct dl_term term;
+	enum dl_term_kind kind;
+	const char *slug = req_param(rq, "slug");
+	json_t *ctx = NULL;
+	char *base;
+	enum dl_err rc;
+
+	if (slug == NULL || kind_of(rq->path, &kind) != 0)
+		return DL_ERR_NOTFOUND;
+	rc = store_term_get(rq->site->store, rq->arena, kind, rq->lang, slug, &term);
+	if (rc != DL_OK)
+		return rc;
+	f.lang = rq->lang;
+	if (kind == DL_PLACE)
+		f.place_slug = term.slug;
+	else if (kind == DL_TAG)
+		f.tag_slug = term.slug;
+	else
+		f.author_slug = term.slug;
+	ctx = page_context(rq, term.name);
+	base = view_term_path(rq, rq->lang, kind, term.slug);
+	if (ctx == NULL || base == NULL) {
+		rc = DL_ERR_NOMEM;
+		goto out;
+	}
+	rc = view_list(rq, &f, base, ctx, NULL);
+	if (rc != DL_OK)
+		goto out;
+	if (view_set(ctx, "heading", term.name) ||
+	    view_set(ctx, "label", i18n_get(rq->lang, label_key[kind]))) {
+		rc = DL_ERR_NOMEM;
+		goto out;
+	}
+	rc = page_render(rq, rs, "listing", ctx);
+	ctx = NULL;
+out:
+	json_decref(ctx);
+	return rc;
+}
