@@ -52,6 +52,15 @@ struct req {
 const char *req_query(const struct req *rq, const char *key);
 /* A request header; NULL when absent. */
 const char *req_header(const struct req *rq, const char *name);
+/* A field of an application/x-www-form-urlencoded POST body, decoded
+ * ("+" and %XX), from the arena; NULL when absent, when the body is of
+ * another type, or when the value is not valid UTF-8 or holds a NUL. The
+ * first one when the field repeats. */
+const char *req_form(const struct req *rq, const char *key);
+/* Every value of a repeated form field (checkboxes), in order; *n = 0 when
+ * none. Invalid values are skipped. DL_ERR_NOMEM only. */
+enum dl_err req_form_all(const struct req *rq, const char *key, const char ***vals,
+    size_t *n) DL_WUR;
 /* A capture from the route pattern ("{slug}" -> value); NULL when none. */
 const char *req_param(const struct req *rq, const char *name);
 
