@@ -25,6 +25,7 @@ check_pc cmocka libcmocka-dev
 check_file /usr/include/libstemmer.h libstemmer-dev
 if [ "${DEPS_TEST:-0}" = 1 ]; then
 	command -v chromium >/dev/null 2>&1 || need="$need chromium"
+	[ -e /usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc ] || need="$need fonts-noto-cjk"
 	command -v node >/dev/null 2>&1 || need="$need nodejs"
 	command -v npm >/dev/null 2>&1 || need="$need npm"
 	[ -x /usr/bin/python3 ] || need="$need python3"
