@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <jansson.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -13,6 +14,7 @@
 #include "cmd.h"
 #include "content/ninjs.h"
 #include "store/store.h"
+#include "text/related_store.h"
 
 #define BATCH 1000
 #define ITEM_ARENA (64u << 20)
@@ -25,7 +27,28 @@ struct imp {
 	int64_t imported, created, updated, failed;
 	int64_t b_created, b_updated, b_n; /* in the open transaction */
 	int in_tx;
+	char **uris;        /* stored this run, for the See-also update */
+	size_t n_uris, cap_uris;
 };
+
+/* Remembers a stored article's uri; on failure its lists are only
+ * refreshed by the next rebuild, which is said on stderr. */
+static void
+remember(struct imp *im, const char *uri)
+{
+	char **nu, *u;
+
+	if (im->n_uris == im->cap_uris) {
+		im->cap_uris = im->cap_uris ? im->cap_uris * 2 : 1024;
+		if ((nu = realloc(im->uris, im->cap_uris * sizeof *nu)) == NULL) {
+			fprintf(stderr, "dateline import: out of memory noting %s for See also\n", uri);
+			return;
+		}
+		im->uris = nu;
+	}
+	if ((u = strdup(uri)) != NULL)
+		im->uris[im->n_uris++] = u;
+}
 
 static void
 progress(struct imp *im, size_t pos, int done)
@@ -103,6 +126,7 @@ item(struct imp *im, long line, json_t *j)
 		goto out;
 	}
 	im->b_n++;
+	remember(im, a.uri);
 	if (created)
 		im->b_created++;
 	else
@@ -349,6 +373,15 @@ cmd_import(int argc, char **argv)
 			continue;
 		import_file(&im, argv[i]);
 	}
+	if (im.n_uris > 0 && (e = related_update_after_import(im.st, NULL,
+	    (const char *const *)im.uris, im.n_uris)) != DL_OK) {
+		fprintf(stderr, "dateline import: See-also lists not updated: %s "
+		    "(run dateline related --rebuild)\n", dl_strerror(e));
+		im.failed++;
+	}
+	for (size_t k = 0; k < im.n_uris; k++)
+		free(im.uris[k]);
+	free(im.uris);
 	store_close(im.st);
 	fprintf(stderr, "imported %lld (new %lld, updated %lld), failed %lld\n", (long long)im.imported,
 	    (long long)im.created, (long long)im.updated, (long long)im.failed);

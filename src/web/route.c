@@ -1,5 +1,6 @@
 /* route.c - the one table of public URLs, and the lookup. */
 #include <string.h>
+#include "pages/api.h"
 #include "pages/page.h"
 #include "web/web.h"
 
@@ -32,6 +33,7 @@ const struct route routes[] = {
 	{ "GET", "/{lang}/archive/{year}/{month}", page_archive,   CE },
 	{ "GET", "/{lang}/share/{slug}",         page_coming,      CE },
 	{ "GET", "/{lang}/newsletter",           page_coming,      CE },
+	{ "GET", "/api/v1/items/{uri}/related",  page_api_related, ROUTE_CACHE },
 	{ NULL, NULL, NULL, 0 },
 };
 

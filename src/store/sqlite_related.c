@@ -1,0 +1,171 @@
+/* sqlite_related.c - stored See-also lists and editor overrides. */
+#include <string.h>
+#include "store/sqlite_int.h"
+#include "store/store.h"
+
+#define REL_LIST_MAX 1000
+
+static int64_t
+id_of(struct store *st, const char *uri)
+{
+	static const char sql[] = "SELECT id FROM articles WHERE uri = ?";
+	sqlite3_stmt *s = sqlite_stmt(st, sql);
+	int64_t id = 0;
+
+	if (s == NULL || uri == NULL)
+		return -1;
+	sqlite3_bind_text(s, 1, uri, -1, SQLITE_STATIC);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		id = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	return id;
+}
+
+enum dl_err
+store_related_put(struct store *st, const char *uri, const struct dl_related *items, size_t n)
+{
+	static const char del[] = "DELETE FROM related WHERE article = ?";
+	static const char ins[] = "INSERT INTO related (article, rank, related_uri, score) VALUES (?, ?, ?, ?)";
+	sqlite3_stmt *s;
+	int64_t id = id_of(st, uri);
+	size_t i;
+	int rc;
+
+	if (id < 0)
+		return DL_ERR_DB;
+	if (id == 0)
+		return DL_ERR_NOTFOUND;
+	if (n > REL_LIST_MAX)
+		return DL_ERR_TOOBIG;
+	if ((s = sqlite_stmt(st, del)) == NULL)
+		return DL_ERR_DB;
+	sqlite3_bind_int64(s, 1, id);
+	rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE)
+		return DL_ERR_DB;
+	for (i = 0; i < n; i++) {
+		if ((s = sqlite_stmt(st, ins)) == NULL)
+			return DL_ERR_DB;
+		sqlite3_bind_int64(s, 1, id);
+		sqlite3_bind_int64(s, 2, (int64_t)i);
+		sqlite3_bind_text(s, 3, items[i].uri, -1, SQLITE_STATIC);
+		sqlite3_bind_double(s, 4, items[i].score);
+		rc = sqlite3_step(s);
+		sqlite3_reset(s);
+		if (rc != SQLITE_DONE)
+			return DL_ERR_DB;
+	}
+	return DL_OK;
+}
+
+enum dl_err
+store_related_get(struct store *st, struct arena *ar, const char *uri, struct dl_related **out,
+    size_t *n)
+{
+	static const char sql[] = "SELECT r.related_uri, r.score FROM related r "
+	    "JOIN articles q ON q.id = r.article JOIN articles a ON a.uri = r.related_uri "
+	    "WHERE q.uri = ? AND a.status = 0 ORDER BY r.rank LIMIT 1000";
+	sqlite3_stmt *s = sqlite_stmt(st, sql);
+	struct dl_related *v;
+	size_t cap = 32;
+	enum dl_err e = DL_OK;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	if (s == NULL)
+		return DL_ERR_DB;
+	if ((v = arena_alloc(ar, cap * sizeof *v)) == NULL)
+		return DL_ERR_NOMEM;
+	sqlite3_bind_text(s, 1, uri, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (*n == cap) {
+			struct dl_related *nv = arena_alloc(ar, cap * 2 * sizeof *nv);
+
+			if (nv == NULL) {
+				e = DL_ERR_NOMEM;
+				goto out;
+			}
+			memcpy(nv, v, cap * sizeof *v);
+			v = nv;
+			cap *= 2;
+		}
+		v[*n].uri = arena_strdup(ar, (const char *)sqlite3_column_text(s, 0));
+		v[*n].score = sqlite3_column_double(s, 1);
+		if (v[*n].uri == NULL) {
+			e = DL_ERR_NOMEM;
+			goto out;
+		}
+		(*n)++;
+	}
+	if (rc != SQLITE_DONE)
+		e = DL_ERR_DB;
+	*out = v;
+out:
+	sqlite3_reset(s);
+	return e;
+}
+
+enum dl_err
+store_related_override_set(struct store *st, const char *uri, const char *other,
+    enum dl_related_override kind)
+{
+	static const char del[] = "DELETE FROM related_overrides WHERE article_uri = ? AND other_uri = ?";
+	static const char ins[] = "INSERT OR REPLACE INTO related_overrides (article_uri, other_uri, kind, seq) "
+	    "VALUES (?1, ?2, ?3, (SELECT coalesce(max(seq), 0) + 1 FROM related_overrides WHERE article_uri = ?1))";
+	sqlite3_stmt *s;
+	int64_t a = id_of(st, uri), b = id_of(st, other);
+	int rc;
+
+	if (a < 0 || b < 0)
+		return DL_ERR_DB;
+	if (a == 0 || b == 0)
+		return DL_ERR_NOTFOUND;
+	if (kind != DL_REL_NONE && kind != DL_REL_PIN && kind != DL_REL_EXCLUDE)
+		return DL_ERR_INVALID;
+	if ((s = sqlite_stmt(st, kind == DL_REL_NONE ? del : ins)) == NULL)
+		return DL_ERR_DB;
+	sqlite3_bind_text(s, 1, uri, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, other, -1, SQLITE_STATIC);
+	if (kind != DL_REL_NONE)
+		sqlite3_bind_int(s, 3, (int)kind);
+	rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE ? DL_OK : DL_ERR_DB;
+}
+
+enum dl_err
+store_related_overrides(struct store *st, struct arena *ar, const char *uri, const char ***others,
+    enum dl_related_override **kinds, size_t *n)
+{
+	static const char sql[] = "SELECT other_uri, kind FROM related_overrides WHERE article_uri = ? "
+	    "ORDER BY kind, seq LIMIT 100";
+	sqlite3_stmt *s = sqlite_stmt(st, sql);
+	enum dl_err e = DL_OK;
+	int rc;
+
+	*n = 0;
+	*others = NULL;
+	*kinds = NULL;
+	if (s == NULL)
+		return DL_ERR_DB;
+	*others = arena_alloc(ar, 100 * sizeof **others);
+	*kinds = arena_alloc(ar, 100 * sizeof **kinds);
+	if (*others == NULL || *kinds == NULL)
+		return DL_ERR_NOMEM;
+	sqlite3_bind_text(s, 1, uri, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		(*others)[*n] = arena_strdup(ar, (const char *)sqlite3_column_text(s, 0));
+		(*kinds)[*n] = (enum dl_related_override)sqlite3_column_int(s, 1);
+		if ((*others)[*n] == NULL) {
+			e = DL_ERR_NOMEM;
+			break;
+		}
+		(*n)++;
+	}
+	if (e == DL_OK && rc != SQLITE_DONE)
+		e = DL_ERR_DB;
+	sqlite3_reset(s);
+	return e;
+}

@@ -1,0 +1,125 @@
+/* related.h - the See-also engine: which articles are really related.
+ *
+ * Each article becomes a sparse weighted vector: Snowball stems of headline,
+ * standfirst and body (headline and standfirst count more), capitalised words
+ * and pairs of them (names of people, firms, places), places, tags and the
+ * byline as features of their own; weights are sublinear tf times idf, then
+ * L2-normalised. The similarity of two articles is the cosine of their
+ * vectors plus a small prior for being close in time; it is symmetric, which
+ * is what lets a new article enter older articles' lists without recomputing
+ * them. The same function (related_score) ranks See also, scores pairs for
+ * `dateline similarity` and decides near-duplicates.
+ *
+ * Lists never hold the article itself, its translations (same translation
+ * group), articles in another language, nor near-duplicates of the article
+ * or of an item already listed.
+ *
+ * Terms are identified by a 64-bit hash of their text, so a vector can be
+ * stored (related_vec_*) and compared later without a vocabulary.
+ *
+ * Threads: building (related_add, related_finish, related_insert) is single
+ * threaded; after related_finish, related_top and related_score may be called
+ * from many threads at once (each call has its own scratch memory).
+ */
+#ifndef DL_TEXT_RELATED_H
+#define DL_TEXT_RELATED_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "base/err.h"
+
+/* Caps: at most this many articles in one engine, this many bytes of text
+ * read per article (the rest of a very long body is ignored), this many
+ * terms kept per article vector. */
+#define REL_MAX_DOCS 5000000u
+#define REL_MAX_TEXT (256u << 10)
+#define REL_MAX_TERMS 400u
+/* An article with fewer distinct terms than this says too little to be
+ * compared: its list is empty, it is in no list, its scores are 0. */
+#define REL_MIN_TERMS 3u
+
+struct rel_params {
+	double w_head, w_stand, w_body;   /* tf weight of a word per field */
+	double w_num;                      /* numbers, as written (0: dropped) */
+	double w_ent;                      /* capitalised word (not sentence start) */
+	double w_ent2;                     /* two capitalised words in a row */
+	double w_place, w_tag, w_byline;   /* tf of place / tag / byline features */
+	double tf_log;                     /* 1: tf -> 1 + ln(tf); 0: raw tf */
+	double time_w;                     /* weight of the time-proximity prior */
+	double time_tau;                   /* its decay, in days */
+	double dup;                        /* cosine at or above which two are duplicates */
+	unsigned vec_terms;                /* terms kept per vector (<= REL_MAX_TERMS) */
+	unsigned query_terms;              /* top terms of the article used to find candidates */
+	unsigned rerank;                   /* candidates rescored exactly */
+	double max_df;                     /* terms in more than this share of articles are not query terms */
+	double expand;                     /* document expansion: weight of the neighbours' mean */
+	unsigned expand_k;                 /* how many neighbours */
+};
+
+void related_params_default(struct rel_params *p);
+
+/* What the engine reads of an article. Strings are only read during the
+ * call. `group` is the translation group (translation_of, or the uri when
+ * the article translates nothing); NULL means the uri. `date` is Unix
+ * seconds, 0 when unknown. */
+struct rel_doc {
+	const char *uri;
+	const char *lang;
+	const char *group;
+	const char *headline;
+	const char *standfirst;
+	const char *body;
+	const char *byline;
+	const char *const *places;
+	size_t n_places;
+	const char *const *tags;
+	size_t n_tags;
+	int64_t date;
+};
+
+struct rel_hit {
+	uint32_t doc;
+	double score;
+};
+
+struct related;
+
+/* A new, empty engine with parameters `p` (NULL for the defaults). NULL when
+ * out of memory. Free with related_free(). */
+struct related *related_new(const struct rel_params *p);
+void related_free(struct related *r);
+
+/* Adds an article before related_finish(); *id (optional) gets its number
+ * (0, 1, 2... in order of adding). An empty article is accepted (its vector
+ * is empty and its list will be empty). DL_ERR_TOOBIG past REL_MAX_DOCS,
+ * DL_ERR_NOMEM. */
+enum dl_err related_add(struct related *r, const struct rel_doc *d, uint32_t *id) DL_WUR;
+
+/* Computes document frequencies, weights and the index. DL_ERR_NOMEM. */
+enum dl_err related_finish(struct related *r) DL_WUR;
+
+/* Adds one article after related_finish(): weighted with the current
+ * document frequencies, indexed, and counted in them. */
+enum dl_err related_insert(struct related *r, const struct rel_doc *d, uint32_t *id) DL_WUR;
+
+uint32_t related_count(const struct related *r);
+const char *related_uri(const struct related *r, uint32_t id);
+uint32_t related_find(const struct related *r, const char *uri); /* UINT32_MAX when none */
+
+/* The similarity of articles a and b (symmetric; 0 when either has fewer than REL_MIN_TERMS terms). */
+double related_score(const struct related *r, uint32_t a, uint32_t b);
+
+/* The cosine of the two vectors only (no time prior). */
+double related_cosine(const struct related *r, uint32_t a, uint32_t b);
+
+/* The k best related articles of `id`, best first, into out[0..k-1];
+ * *n gets how many. Applies the exclusions described above. DL_ERR_NOMEM,
+ * DL_ERR_NOTFOUND for an unknown id. */
+enum dl_err related_top(const struct related *r, uint32_t id, size_t k, struct rel_hit *out,
+    size_t *n) DL_WUR;
+
+/* 1 when b may appear in a's list at all (other article, same language,
+ * other translation group, not a near-duplicate of a). */
+int related_eligible(const struct related *r, uint32_t a, uint32_t b);
+
+#endif

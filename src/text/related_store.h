@@ -1,0 +1,46 @@
+/* related_store.h - the See-also engine joined to the store: building the
+ * engine from stored articles, computing and storing lists, editor
+ * overrides, and the `related` command's database side.
+ *
+ * Stored lists are what pages and the API read (store_related_get); they
+ * already honour pins and excludes. */
+#ifndef DL_TEXT_RELATED_STORE_H
+#define DL_TEXT_RELATED_STORE_H
+
+#include <stddef.h>
+#include "base/err.h"
+#include "store/store.h"
+#include "text/related.h"
+
+/* Lists are stored this long (the page shows fewer). */
+#define REL_STORED_K 20
+
+enum rel_override { REL_OV_NONE = 0, REL_OV_PIN = 1, REL_OV_EXCLUDE = 2 };
+
+/* "k=v,k=v" over *p (tuning knobs, names as in struct rel_params); -1 when
+ * a name or value is bad. */
+int related_params_parse(struct rel_params *p, const char *s);
+
+/* The k best of every article of a finished engine, computed on two threads:
+ * *hits gets k slots per article (article i at i*k), *counts how many are
+ * filled. The caller frees both. DL_ERR_NOMEM. */
+enum dl_err related_all_lists(const struct related *r, size_t k, struct rel_hit **hits,
+    size_t **counts) DL_WUR;
+
+/* Recomputes and stores every published article's list (REL_STORED_K
+ * items), honouring pins and excludes. */
+enum dl_err related_rebuild(struct store *st, const struct rel_params *p) DL_WUR;
+
+/* After an import: computes the lists of the new or changed articles
+ * `uris` and lets them enter older articles' lists. Falls back to
+ * related_rebuild() when the batch is large against the site. NULL p: the
+ * defaults. */
+enum dl_err related_update_after_import(struct store *st, const struct rel_params *p,
+    const char *const *uris, size_t n) DL_WUR;
+
+/* The `related` command against a database (see cmd_related.c); returns the
+ * exit status. */
+int related_cmd_db(const char *db, const struct rel_params *p, int all, const char *uri,
+    size_t limit, int rebuild, enum rel_override ov, const char *a, const char *b, int text);
+
+#endif
