@@ -30,6 +30,7 @@ if [ "${DEPS_TEST:-0}" = 1 ]; then
 	command -v npm >/dev/null 2>&1 || need="$need npm"
 	[ -x /usr/bin/python3 ] || need="$need python3"
 	command -v xmllint >/dev/null 2>&1 || need="$need libxml2-utils"
+	command -v trang >/dev/null 2>&1 || need="$need trang"
 	# the tests run on Debian's python3 (a python3 earlier in PATH may differ)
 	py=/usr/bin/python3; [ -x "$py" ] || py=python3
 	"$py" -c 'import aiosmtpd' 2>/dev/null || need="$need python3-aiosmtpd"

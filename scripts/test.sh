@@ -178,12 +178,15 @@ browser_deps() {
 			{ cat "$logs/npm.log"; return 1; }
 	fi
 }
-if [ -f tests/browser/test_site.mjs ]; then
+browser_tests=(tests/browser/test_*.mjs)
+if [ ${#browser_tests[@]} -gt 0 ]; then
 	if [ $normal_ok = 0 ]; then
 		echo "== browser: skipped, the normal build failed"
 	elif browser_deps; then
-		suite "browser test_site" env DATELINE_BIN="$root/$build/dateline" \
-			timeout -k 10 600 node tests/browser/test_site.mjs
+		for t in "${browser_tests[@]}"; do
+			suite "browser $(basename "$t" .mjs)" env DATELINE_BIN="$root/$build/dateline" \
+				timeout -k 10 600 node "$t"
+		done
 	else
 		echo "FAIL browser: npm ci failed"
 		total_f=$((total_f + 1))

@@ -10,5 +10,8 @@ int cmd_export(int argc, char **argv);     /* src/content/cmd_export.c */
 int cmd_related(int argc, char **argv);    /* src/text/cmd_related.c */
 int cmd_similarity(int argc, char **argv); /* src/text/cmd_related.c */
 int cmd_sanitize(int argc, char **argv);   /* src/content/cmd_sanitize.c */
+int cmd_user(int argc, char **argv);       /* src/content/cmd_user.c */
+int cmd_newsletter(int argc, char **argv); /* src/mail/cmd_newsletter.c */
+int cmd_search(int argc, char **argv);     /* src/search/cmd_search.c */
 
 #endif

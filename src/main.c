@@ -8,12 +8,15 @@ static const struct {
 	int (*fn)(int, char **);
 	const char *usage;
 } commands[] = {
-	{ "serve", cmd_serve, "serve [--db FILE] [--listen HOST:PORT] [--theme DIR] [--config FILE]" },
+	{ "serve", cmd_serve, "serve [--db FILE] [--listen HOST:PORT] [--theme DIR] [--config FILE] [--smtp URL]" },
 	{ "import", cmd_import, "import --db FILE PATH...    (IPTC ninjs 2.x: JSON lines or an array)" },
 	{ "export", cmd_export, "export --db FILE             (ninjs JSON lines on stdout)" },
 	{ "related", cmd_related, "related --db FILE (--all | URI) [--limit K] [--format jsonl] | --pin A B | --exclude A B | --rebuild" },
 	{ "similarity", cmd_similarity, "similarity --pairs FILE" },
 	{ "sanitize", cmd_sanitize, "sanitize                     (HTML on stdin, allowlist-sanitized HTML on stdout)" },
+	{ "user", cmd_user, "user add --db FILE --role admin|editor|author [--name NAME] EMAIL | user link --db FILE EMAIL" },
+	{ "newsletter", cmd_newsletter, "newsletter send --db FILE [--now] [--smtp URL] | deliver | import | add   (digests, subscribers)" },
+	{ "search", cmd_search, "search --db FILE --rebuild | search --db FILE [--lang L] [--limit N] QUERY   (full-text index)" },
 };
 
 static int

@@ -33,6 +33,21 @@ config_defaults(struct config *cfg)
 	snprintf(cfg->listen, sizeof cfg->listen, "127.0.0.1:8080");
 	cfg->threads = 2;
 	cfg->cache_bytes = (size_t)64 << 20;
+	cfg->feeds_full_text = 1;
+	cfg->share_max_recipients = 3;
+	cfg->share_note_max = 500;
+	cfg->share_min_seconds = 3;
+	cfg->share_token_minutes = 60;
+	cfg->share_client_per_hour = 5;
+	cfg->share_recipient_per_hour = 3;
+	cfg->share_article_per_hour = 60;
+	cfg->mail_max_attempts = 8;
+	cfg->mail_lease_seconds = 120;
+	cfg->nl_daily_minute = 7 * 60;
+	cfg->nl_weekly_day = 1;
+	cfg->nl_weekly_minute = 7 * 60;
+	cfg->session_idle_minutes = 120;
+	cfg->schedule_tick_seconds = 5;
 }
 
 int
@@ -167,6 +182,80 @@ set_editions(struct loader *l, const char *value)
 	return 1;
 }
 
+/* "HH:MM" -> minutes after midnight; "" -> -1. */
+static int
+parse_hhmm(struct loader *l, const char *name, const char *v, int *out)
+{
+	unsigned h, m;
+	char rest;
+
+	if (!v[0]) {
+		*out = -1;
+		return 1;
+	}
+	if (sscanf(v, "%2u:%2u%c", &h, &m, &rest) != 2 || h > 23 || m > 59)
+		return fail(l, "'%s' must be HH:MM (UTC) or empty", name);
+	*out = (int)(h * 60 + m);
+	return 1;
+}
+
+/* [mail] and [newsletter] (src/mail/). */
+static int
+mail_entry(struct loader *l, const char *section, const char *name, const char *value)
+{
+	static const char *const days[] = { "sun", "mon", "tue", "wed", "thu", "fri", "sat" };
+	struct config *c = l->cfg;
+	unsigned long v;
+	int d;
+
+	if (strcmp(section, "newsletter") == 0) {
+		if (strcmp(name, "daily") == 0)
+			return parse_hhmm(l, name, value, &c->nl_daily_minute);
+		if (strcmp(name, "weekly") == 0) {
+			if (!value[0]) {
+				c->nl_weekly_day = -1;
+				return 1;
+			}
+			for (d = 0; d < 7; d++)
+				if (strncmp(value, days[d], 3) == 0 && value[3] == ' ') {
+					c->nl_weekly_day = d;
+					return parse_hhmm(l, name, value + 4, &c->nl_weekly_minute);
+				}
+			return fail(l, "'weekly' must be DAY HH:MM (mon 07:00, UTC) or empty");
+		}
+		return fail(l, "unknown key '%.64s' in [newsletter]", name);
+	}
+	if (strcmp(name, "smtp") == 0) {
+		if (value[0] && strncmp(value, "smtp://", 7) != 0 && strncmp(value, "smtps://", 8) != 0)
+			return fail(l, "smtp must start with smtp:// or smtps://");
+		return set_str(l, c->mail_smtp, sizeof c->mail_smtp, name, value);
+	}
+	if (strcmp(name, "user") == 0)
+		return set_str(l, c->mail_user, sizeof c->mail_user, name, value);
+	if (strcmp(name, "password") == 0)
+		return set_str(l, c->mail_password, sizeof c->mail_password, name, value);
+	if (strcmp(name, "from") == 0) {
+		if (strpbrk(value, "\r\n <>\"") != NULL || strchr(value, '@') == NULL)
+			return fail(l, "from must be a plain address (news@example.org)");
+		return set_str(l, c->mail_from, sizeof c->mail_from, name, value);
+	}
+	if (strcmp(name, "from_name") == 0)
+		return set_str(l, c->mail_from_name, sizeof c->mail_from_name, name, value);
+	if (strcmp(name, "max_attempts") == 0) {
+		if (!parse_uint(l, name, value, 1, 100, &v))
+			return 0;
+		c->mail_max_attempts = (unsigned)v;
+		return 1;
+	}
+	if (strcmp(name, "lease_seconds") == 0) {
+		if (!parse_uint(l, name, value, 1, 86400, &v))
+			return 0;
+		c->mail_lease_seconds = (unsigned)v;
+		return 1;
+	}
+	return fail(l, "unknown key '%.64s' in [mail]", name);
+}
+
 static int
 on_entry(void *user, const char *section, const char *name, const char *value)
 {
@@ -225,7 +314,52 @@ on_entry(void *user, const char *section, const char *name, const char *value)
 			c->cache_bytes = (size_t)v << 20;
 			return 1;
 		}
+	} else if (strcmp(section, "feeds") == 0) {
+		if (strcmp(name, "full_text") == 0) {
+			if (strcmp(value, "true") == 0 || strcmp(value, "false") == 0) {
+				c->feeds_full_text = value[0] == 't';
+				return 1;
+			}
+			return fail(l, "full_text must be true or false");
+		}
 	}
+	if (strcmp(section, "newsroom") == 0) {
+		if (strcmp(name, "session_idle_minutes") == 0) {
+			if (!parse_uint(l, name, value, 1, 60 * 24 * 30, &v))
+				return 0;
+			c->session_idle_minutes = (unsigned)v;
+			return 1;
+		}
+		if (strcmp(name, "schedule_tick_seconds") == 0) {
+			if (!parse_uint(l, name, value, 1, 3600, &v))
+				return 0;
+			c->schedule_tick_seconds = (unsigned)v;
+			return 1;
+		}
+	}
+	if (strcmp(section, "share") == 0) {
+		static const struct { const char *key; size_t off; unsigned long min, max; } sk[] = {
+			{ "max_recipients", offsetof(struct config, share_max_recipients), 1, 10 },
+			{ "note_max", offsetof(struct config, share_note_max), 0, 2000 },
+			{ "min_seconds", offsetof(struct config, share_min_seconds), 0, 3600 },
+			{ "token_minutes", offsetof(struct config, share_token_minutes), 1, 60 * 24 },
+			{ "client_per_hour", offsetof(struct config, share_client_per_hour), 1, 100000 },
+			{ "recipient_per_hour", offsetof(struct config, share_recipient_per_hour), 1, 100000 },
+			{ "article_per_hour", offsetof(struct config, share_article_per_hour), 1, 1000000 },
+		};
+		size_t k;
+
+		for (k = 0; k < sizeof sk / sizeof sk[0]; k++) {
+			if (strcmp(name, sk[k].key) != 0)
+				continue;
+			if (!parse_uint(l, name, value, sk[k].min, sk[k].max, &v))
+				return 0;
+			*(unsigned *)((char *)c + sk[k].off) = (unsigned)v;
+			return 1;
+		}
+	}
+	if (strcmp(section, "mail") == 0 || strcmp(section, "newsletter") == 0)
+		return mail_entry(l, section, name, value);
 	if (!section[0])
 		return fail(l, "key '%.64s' outside any section ([site] or [server])", name);
 	return fail(l, "unknown key '%.64s' in [%.64s]", name, section);

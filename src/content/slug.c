@@ -1,3 +1,4 @@
+#define _GNU_SOURCE /* memrchr */
 #include <stdio.h>
 #include <string.h>
 #include <unicode/uchar.h>
@@ -49,8 +50,15 @@ slug_make(struct arena *ar, const char *text)
 		U8_APPEND(enc, el, (int32_t)sizeof enc, c, err);
 		if (err)
 			continue;
-		if (n + (size_t)pending_dash + (size_t)el > SLUG_MAX)
+		if (n + (size_t)pending_dash + (size_t)el > SLUG_MAX) {
+			/* Cut at the last whole word when there is one in the
+			 * second half, not in the middle of a word. */
+			char *dash = memrchr(out, '-', n);
+
+			if (!pending_dash && dash && (size_t)(dash - out) > SLUG_MAX / 2)
+				n = (size_t)(dash - out);
 			break;
+		}
 		if (pending_dash)
 			out[n++] = '-';
 		pending_dash = 0;

@@ -44,7 +44,9 @@ struct mail_msg {
 enum dl_err mail_build(const struct mail_msg *m, struct buf *out) DL_WUR;
 
 /* Writes one message to the outbox, due now. kind: "confirm", "digest",
- * "share"... for the admin pages. *id may be NULL. */
+ * "share"... for the admin pages. *id may be NULL. DL_ERR_UNSUPPORTED when
+ * rcpt is marked bouncing (after 3 permanent failures; nothing queued),
+ * DL_ERR_INVALID for an invalid address, DL_ERR_TOOBIG past MAIL_MSG_MAX. */
 enum dl_err outbox_put(struct store *st, const char *kind, const char *envelope_from,
     const char *rcpt, const char *data, size_t len, int64_t *id) DL_WUR;
 
@@ -53,6 +55,8 @@ struct mail_config {
 	char user[256];         /* from the config file only, never the command line */
 	char password[256];
 	unsigned max_attempts;  /* temporary failures before giving up */
+	unsigned lease_seconds; /* a claimed message not marked sent is retried after
+	                         * this (a crashed worker's); 0 = 120 */
 };
 
 struct outbox_worker;

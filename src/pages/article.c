@@ -1,7 +1,9 @@
 /* article.c - /{lang}/news/{slug}: one article, as the seed page lays it out. */
 #include <string.h>
 #include "base/i18n.h"
+#include "pages/newsroom.h"
 #include "pages/page.h"
+#include "pages/synd.h"
 #include "pages/view.h"
 #include "tmpl/tmpl.h"
 
@@ -169,6 +171,8 @@ page_article(struct req *rq, struct resp *rs)
 	if (slug == NULL)
 		return DL_ERR_NOTFOUND;
 	rc = store_article_get(rq->site->store, rq->arena, rq->lang, slug, &a);
+	if (rc == DL_ERR_NOTFOUND)   /* a retracted one shows its notice (newsroom.h) */
+		return newsroom_retracted(rq, rs, slug);
 	if (rc != DL_OK)
 		return rc;
 	ctx = page_context(rq, a.headline);
@@ -176,6 +180,7 @@ page_article(struct req *rq, struct resp *rs)
 		return DL_ERR_NOMEM;
 	art = view_article(rq, &a);
 	if (art == NULL || json_object_set_new(ctx, "article", art) ||
+	    newsroom_corrections(rq, &a, art) != DL_OK ||
 	    view_set(ctx, "description", a.standfirst) ||
 	    view_set(ctx, "newsletter_text", view_fmt(rq, "newsletter_prompt",
 	        rq->site->cfg->site_name, NULL))) {
@@ -185,6 +190,8 @@ page_article(struct req *rq, struct resp *rs)
 	rc = add_translations(rq, &a, ctx);
 	if (rc == DL_OK)
 		rc = add_related(rq, &a, ctx);
+	if (rc == DL_OK)   /* JSON-LD, Open Graph, canonical URL (synd.h) */
+		rc = synd_article_meta(rq, &a, ctx);
 	if (rc != DL_OK)
 		goto out;
 	rc = page_render(rq, rs, "article", ctx);

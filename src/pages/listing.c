@@ -2,6 +2,7 @@
  * the published articles of one term, newest first, paginated. */
 #include <string.h>
 #include "pages/page.h"
+#include "pages/synd.h"
 #include "pages/view.h"
 
 /* The kind from the path's second segment ("/en/place/japan"). */
@@ -39,6 +40,16 @@ page_listing(struct req *rq, struct resp *rs)
 	if (slug == NULL || kind_of(rq->path, &kind) != 0)
 		return DL_ERR_NOTFOUND;
 	rc = store_term_get(rq->site->store, rq->arena, kind, rq->lang, slug, &term);
+	if (rc == DL_ERR_NOTFOUND) {   /* renamed or merged in the newsroom: 301 to the new URL */
+		const char *cur;
+
+		if (store_term_alias(rq->site->store, rq->arena, kind, rq->lang, slug, &cur) != DL_OK ||
+		    (rs->location = view_term_path(rq, rq->lang, kind, cur)) == NULL)
+			return DL_ERR_NOTFOUND;
+		rs->status = 301;
+		rs->content_type = "text/plain; charset=utf-8";
+		return buf_printf(&rs->body, "moved to %s\n", rs->location);
+	}
 	if (rc != DL_OK)
 		return rc;
 	f.lang = rq->lang;
@@ -58,7 +69,9 @@ page_listing(struct req *rq, struct resp *rs)
 	if (rc != DL_OK)
 		goto out;
 	if (view_set(ctx, "heading", term.name) ||
-	    view_set(ctx, "label", i18n_get(rq->lang, label_key[kind]))) {
+	    view_set(ctx, "label", i18n_get(rq->lang, label_key[kind])) ||
+	    synd_feed_links(rq, ctx, base, arena_printf(rq->arena, "%s \xE2\x80\x94 %s",
+	        rq->site->cfg->site_name, term.name))) {
 		rc = DL_ERR_NOMEM;
 		goto out;
 	}

@@ -8,6 +8,7 @@
 #include "base/buf.h"
 #include "base/i18n.h"
 #include "pages/page.h"
+#include "pages/synd.h"
 #include "pages/view.h"
 #include "tmpl/tmpl.h"
 
@@ -336,6 +337,11 @@ page_context(struct req *rq, const char *title)
 	    view_set(ctx, "archive_url", arena_printf(rq->arena, "/%s/archive", rq->lang)) ||
 	    view_set(ctx, "newsletter_url", arena_printf(rq->arena, "/%s/newsletter", rq->lang)) ||
 	    json_object_set_new(ctx, "year", json_integer(tm.tm_year + 1900)))
+		goto fail;
+	/* The edition's feeds, for <link rel="alternate"> (synd.h). */
+	if (synd_feed_links(rq, ctx, arena_printf(rq->arena, "/%s", rq->lang),
+	        arena_printf(rq->arena, "%s \xE2\x80\x94 %s", cfg->site_name,
+	        i18n_language_name(rq->lang))))
 		goto fail;
 	return ctx;
 fail:

@@ -320,6 +320,8 @@ store_open(const char *dsn, struct store **out, char *msg, size_t msglen)
 		goto out;
 	}
 	atomic_store(&st->gen, (uint64_t)sqlite3_column_int64(s, 0) + 1);
+	if ((e = sqlite_search_check(st, msg, msglen)) != DL_OK)
+		goto out;
 	*out = st;
 	e = DL_OK;
 out:
@@ -1201,7 +1203,8 @@ store_article_put(struct store *st, const struct dl_article *a, int *created)
 		e = db_err(c->db, "begin");
 		goto out;
 	}
-	if ((e = put_row(c, ar, a, created, &meta)) != DL_OK) {
+	if ((e = put_row(c, ar, a, created, &meta)) != DL_OK ||
+	    (e = sqlite_search_put(st, a)) != DL_OK) {
 		if (own) {
 			exec_cached(c, "ROLLBACK");
 		} else {

@@ -48,4 +48,16 @@ sqlite3_stmt *sqlite_stmt(struct store *st, const char *sql);
  * second. */
 void sqlite_bump_generation(struct store *st);
 
+/* Search (sqlite_search.c). Called by store_article_put() inside its
+ * transaction after the row is written: replaces the article's entry in the
+ * full-text index (removes it when the status is not published). */
+enum dl_err sqlite_search_put(struct store *st, const struct dl_article *a) DL_WUR;
+/* Called by store_open() after the migrations: rebuilds the index when a
+ * migration left it stale (an existing database getting search). */
+enum dl_err sqlite_search_check(struct store *st, char *msg, size_t msglen) DL_WUR;
+/* Re-indexes the published articles of term `term` (a place, tag or
+ * author whose name changed, or the survivor of a merge): to call inside
+ * the transaction that renamed or merged it, after the change. */
+enum dl_err sqlite_search_reindex_term(struct store *st, int64_t term) DL_WUR;
+
 #endif

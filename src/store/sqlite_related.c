@@ -1,4 +1,5 @@
 /* sqlite_related.c - stored See-also lists and editor overrides. */
+#include <stdlib.h>
 #include <string.h>
 #include "store/sqlite_int.h"
 #include "store/store.h"
@@ -168,4 +169,98 @@ store_related_overrides(struct store *st, struct arena *ar, const char *uri, con
 		e = DL_ERR_DB;
 	sqlite3_reset(s);
 	return e;
+}
+
+/* ---- the engine's saved state ---- */
+
+enum dl_err
+store_related_state_put(struct store *st, const char *name, const void *data, size_t len)
+{
+	static const char sql[] = "INSERT OR REPLACE INTO related_state (name, data) VALUES (?, ?)";
+	sqlite3_stmt *s = sqlite_stmt(st, sql);
+	int rc;
+
+	if (s == NULL)
+		return DL_ERR_DB;
+	if (len > 0x7fffffff)
+		return DL_ERR_TOOBIG;
+	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(s, 2, len ? data : "", (int)len, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	return rc == SQLITE_DONE ? DL_OK : DL_ERR_DB;
+}
+
+enum dl_err
+store_related_state_get(struct store *st, const char *name, void **data, size_t *len)
+{
+	static const char sql[] = "SELECT data FROM related_state WHERE name = ?";
+	sqlite3_stmt *s = sqlite_stmt(st, sql);
+	enum dl_err e = DL_ERR_NOTFOUND;
+	int rc;
+
+	*data = NULL;
+	*len = 0;
+	if (s == NULL)
+		return DL_ERR_DB;
+	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		const void *p = sqlite3_column_blob(s, 0);
+		size_t n = (size_t)sqlite3_column_bytes(s, 0);
+
+		if ((*data = malloc(n ? n : 1)) == NULL) {
+			e = DL_ERR_NOMEM;
+		} else {
+			if (n)
+				memcpy(*data, p, n);
+			*len = n;
+			e = DL_OK;
+		}
+	} else if (rc != SQLITE_DONE) {
+		e = DL_ERR_DB;
+	}
+	sqlite3_reset(s);
+	return e;
+}
+
+enum dl_err
+store_related_state_each(struct store *st, const char *prefix,
+    int (*fn)(void *ctx, const char *name, const void *data, size_t len), void *ctx)
+{
+	static const char sql[] = "SELECT name, data FROM related_state WHERE substr(name, 1, ?) = ? "
+	    "ORDER BY name";
+	sqlite3_stmt *s = sqlite_stmt(st, sql);
+	int rc;
+
+	if (s == NULL)
+		return DL_ERR_DB;
+	sqlite3_bind_int(s, 1, (int)strlen(prefix));
+	sqlite3_bind_text(s, 2, prefix, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		const void *p = sqlite3_column_blob(s, 1);
+
+		if (fn(ctx, (const char *)sqlite3_column_text(s, 0), p ? p : "",
+		    (size_t)sqlite3_column_bytes(s, 1)) != 0) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	}
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE ? DL_OK : DL_ERR_DB;
+}
+
+enum dl_err
+store_related_state_clear(struct store *st)
+{
+	static const char sql[] = "DELETE FROM related_state";
+	sqlite3_stmt *s = sqlite_stmt(st, sql);
+	int rc;
+
+	if (s == NULL)
+		return DL_ERR_DB;
+	rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE ? DL_OK : DL_ERR_DB;
 }

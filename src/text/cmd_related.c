@@ -32,6 +32,8 @@ set_param(struct rel_params *p, const char *k, double v)
 		{ "max_df", offsetof(struct rel_params, max_df) },
 		{ "w_num", offsetof(struct rel_params, w_num) },
 		{ "expand", offsetof(struct rel_params, expand) },
+		{ "idf_add", offsetof(struct rel_params, idf_add) },
+		{ "lsa_w", offsetof(struct rel_params, lsa_w) },
 	};
 	size_t i;
 
@@ -48,6 +50,10 @@ set_param(struct rel_params *p, const char *k, double v)
 		p->expand_k = (unsigned)v;
 	else if (strcmp(k, "rerank") == 0)
 		p->rerank = (unsigned)v;
+	else if (strcmp(k, "lsa_dims") == 0)
+		p->lsa_dims = (unsigned)v;
+	else if (strcmp(k, "lsa_iter") == 0)
+		p->lsa_iter = (unsigned)v;
 	else
 		return -1;
 	return 0;

@@ -14,6 +14,7 @@ struct rdoc {
 	uint32_t n;          /* terms */
 	uint64_t *h;         /* term hashes, ascending */
 	float *w;            /* raw tf before finish, then normalised weights */
+	float *z;            /* LSA coordinates (lsa_k floats, unit length), or NULL */
 };
 
 struct dfslot {
@@ -21,6 +22,7 @@ struct dfslot {
 	uint32_t df;
 	uint32_t off;        /* postings offset (after finish) */
 	uint32_t cnt;        /* postings indexed */
+	uint32_t ti;         /* row of the LSA projection, UINT32_MAX: none */
 };
 
 struct posting {
@@ -53,6 +55,9 @@ struct related {
 	double field_w;
 	uint64_t prev_ent;
 	int prev_pos;
+	/* LSA: term projection (n_ti x lsa_k), see lsa_fit() */
+	float *proj;
+	uint32_t n_ti, lsa_k;
 	/* uri -> doc */
 	uint32_t *uri_tab;
 	size_t uri_cap;
@@ -69,17 +74,21 @@ related_params_default(struct rel_params *p)
 	p->w_place = 0.0;
 	p->w_tag = 1.0;
 	p->w_byline = 0.5;
-	p->tf_log = 0.0;
+	p->tf_log = 1.0;
 	p->time_w = 0.0;
 	p->time_tau = 7.0;
 	p->dup = 0.98;
 	p->vec_terms = 200;
-	p->query_terms = 40;
+	p->query_terms = REL_MAX_TERMS;
 	p->rerank = 200;
-	p->max_df = 0.3;
+	p->max_df = 1.0;
 	p->expand = 0.0;
 	p->w_num = 0.0;
 	p->expand_k = 5;
+	p->idf_add = 1.0;
+	p->lsa_dims = 200;
+	p->lsa_w = 0.5;
+	p->lsa_iter = 2;
 }
 
 static uint64_t
@@ -145,7 +154,9 @@ related_free(struct related *r)
 		free(r->docs[i].uri);
 		free(r->docs[i].h);
 		free(r->docs[i].w);
+		free(r->docs[i].z);
 	}
+	free(r->proj);
 	for (i = 0; i < r->n_langs; i++)
 		free(r->langs[i]);
 	free(r->langs);
@@ -218,6 +229,7 @@ df_add(struct related *r, uint64_t h)
 		if (r->df[i].h == 0) {
 			r->df[i].h = h;
 			r->df[i].df = 1;
+			r->df[i].ti = UINT32_MAX;
 			r->df_used++;
 			return DL_OK;
 		}
@@ -508,7 +520,7 @@ idf(const struct related *r, uint64_t h)
 	double df = s ? s->df : 0;
 	double n = r->n > 0 ? r->n : 1;
 
-	return log((n + 1.0) / (df + 0.5));
+	return log((n + 1.0) / (df + 1.0)) + r->p.idf_add;
 }
 
 static int
@@ -656,6 +668,355 @@ expand_doc(struct related *r, struct rdoc *d, const struct rel_hit *nb, size_t n
 	return DL_OK;
 }
 
+/* --- LSA: a truncated SVD of the weighted document-term matrix ---
+ *
+ * Randomized range finder (Halko, Martinsson, Tropp): Y = X Omega with a
+ * Gaussian Omega of l = dims + 10 columns, a few power iterations
+ * (Y = X (X^T Y)), each step orthonormalised with modified Gram-Schmidt;
+ * then B = Q^T X, the small eigenproblem B B^T = W L W^T solved with cyclic
+ * Jacobi rotations, and the term projection V = B^T W L^(-1/2), so that an
+ * article's coordinates are x V (= U Sigma for the articles it was fitted
+ * on, and a fold-in for later ones). Coordinates are L2-normalised. */
+
+struct lsa_csr {
+	size_t *row;       /* n + 1 */
+	uint32_t *col;     /* term index */
+	float *val;
+};
+
+static uint64_t
+rng_next(uint64_t *s)
+{
+	uint64_t x = *s;
+
+	x ^= x << 13;
+	x ^= x >> 7;
+	x ^= x << 17;
+	*s = x;
+	return x;
+}
+
+static double
+rng_gauss(uint64_t *s)
+{
+	double u = ((double)(rng_next(s) >> 11) + 0.5) / 9007199254740992.0;
+	double v = ((double)(rng_next(s) >> 11) + 0.5) / 9007199254740992.0;
+
+	return sqrt(-2.0 * log(u)) * cos(6.283185307179586 * v);
+}
+
+/* Orthonormalises the l columns of the row-major m x l matrix a with
+ * modified Gram-Schmidt (on a column-major copy in t, m * l doubles). A
+ * column that vanishes is left zero. */
+static void
+mgs(double *a, size_t m, size_t l, double *t)
+{
+	size_t i, j, c;
+
+	for (i = 0; i < m; i++)
+		for (j = 0; j < l; j++)
+			t[j * m + i] = a[i * l + j];
+	for (j = 0; j < l; j++) {
+		double *q = t + j * m, nrm = 0;
+
+		for (c = 0; c < j; c++) {
+			const double *p = t + c * m;
+			double d = 0;
+
+			for (i = 0; i < m; i++)
+				d += p[i] * q[i];
+			for (i = 0; i < m; i++)
+				q[i] -= d * p[i];
+		}
+		for (i = 0; i < m; i++)
+			nrm += q[i] * q[i];
+		nrm = sqrt(nrm);
+		for (i = 0; i < m; i++)
+			q[i] = nrm > 1e-12 ? q[i] / nrm : 0;
+	}
+	for (i = 0; i < m; i++)
+		for (j = 0; j < l; j++)
+			a[i * l + j] = t[j * m + i];
+}
+
+/* y (n x l) = X g (g: t x l) */
+static void
+csr_mul(const struct lsa_csr *x, size_t n, const double *g, size_t l, double *y)
+{
+	size_t i, p, j;
+
+	memset(y, 0, n * l * sizeof *y);
+	for (i = 0; i < n; i++) {
+		double *yr = y + i * l;
+
+		for (p = x->row[i]; p < x->row[i + 1]; p++) {
+			const double *gr = g + (size_t)x->col[p] * l;
+			double w = x->val[p];
+
+			for (j = 0; j < l; j++)
+				yr[j] += w * gr[j];
+		}
+	}
+}
+
+/* g (t x l) = X^T y (y: n x l) */
+static void
+csr_tmul(const struct lsa_csr *x, size_t n, size_t t, const double *y, size_t l, double *g)
+{
+	size_t i, p, j;
+
+	memset(g, 0, t * l * sizeof *g);
+	for (i = 0; i < n; i++) {
+		const double *yr = y + i * l;
+
+		for (p = x->row[i]; p < x->row[i + 1]; p++) {
+			double *gr = g + (size_t)x->col[p] * l;
+			double w = x->val[p];
+
+			for (j = 0; j < l; j++)
+				gr[j] += w * yr[j];
+		}
+	}
+}
+
+/* Eigen-decomposition of the symmetric l x l matrix a (destroyed: its
+ * diagonal ends up holding the eigenvalues) by cyclic Jacobi rotations;
+ * v gets the eigenvectors as columns. */
+static void
+jacobi(double *a, double *v, size_t l)
+{
+	size_t i, j, k, sweep;
+
+	for (i = 0; i < l; i++)
+		for (j = 0; j < l; j++)
+			v[i * l + j] = i == j;
+	for (sweep = 0; sweep < 60; sweep++) {
+		double off = 0, tot = 0;
+
+		for (i = 0; i < l; i++)
+			for (j = 0; j < l; j++) {
+				tot += a[i * l + j] * a[i * l + j];
+				if (i != j)
+					off += a[i * l + j] * a[i * l + j];
+			}
+		if (off <= 1e-22 * (tot > 0 ? tot : 1))
+			break;
+		for (i = 0; i < l; i++)
+			for (j = i + 1; j < l; j++) {
+				double apq = a[i * l + j], app, aqq, th, t, c, s;
+
+				if (fabs(apq) < 1e-300)
+					continue;
+				app = a[i * l + i];
+				aqq = a[j * l + j];
+				th = (aqq - app) / (2 * apq);
+				t = (th >= 0 ? 1.0 : -1.0) / (fabs(th) + sqrt(th * th + 1));
+				c = 1 / sqrt(t * t + 1);
+				s = t * c;
+				for (k = 0; k < l; k++) {
+					double akp = a[k * l + i], akq = a[k * l + j];
+
+					a[k * l + i] = c * akp - s * akq;
+					a[k * l + j] = s * akp + c * akq;
+				}
+				for (k = 0; k < l; k++) {
+					double apk = a[i * l + k], aqk = a[j * l + k];
+
+					a[i * l + k] = c * apk - s * aqk;
+					a[j * l + k] = s * apk + c * aqk;
+				}
+				for (k = 0; k < l; k++) {
+					double vkp = v[k * l + i], vkq = v[k * l + j];
+
+					v[k * l + i] = c * vkp - s * vkq;
+					v[k * l + j] = s * vkp + c * vkq;
+				}
+			}
+	}
+}
+
+/* The LSA coordinates of d (unit length) into a new d->z; d->z stays NULL
+ * when no LSA is fitted or none of d's terms is in it. */
+static enum dl_err
+lsa_project(const struct related *r, struct rdoc *d)
+{
+	uint32_t i, j, k = r->lsa_k;
+	double *acc, nrm = 0;
+	int any = 0;
+
+	free(d->z);
+	d->z = NULL;
+	if (k == 0 || r->proj == NULL || d->n == 0)
+		return DL_OK;
+	if ((acc = calloc(k, sizeof *acc)) == NULL)
+		return DL_ERR_NOMEM;
+	for (i = 0; i < d->n; i++) {
+		const struct dfslot *s = df_find(r, d->h[i]);
+		const float *v;
+
+		if (s == NULL || s->ti == UINT32_MAX || s->ti >= r->n_ti)
+			continue;
+		v = r->proj + (size_t)s->ti * k;
+		for (j = 0; j < k; j++)
+			acc[j] += d->w[i] * v[j];
+		any = 1;
+	}
+	for (j = 0; j < k; j++)
+		nrm += acc[j] * acc[j];
+	if (any && nrm > 1e-20) {
+		if ((d->z = malloc(k * sizeof *d->z)) == NULL) {
+			free(acc);
+			return DL_ERR_NOMEM;
+		}
+		nrm = sqrt(nrm);
+		for (j = 0; j < k; j++)
+			d->z[j] = (float)(acc[j] / nrm);
+	}
+	free(acc);
+	return DL_OK;
+}
+
+/* Fits the LSA projection on the finished vectors of all articles and
+ * projects each of them. Terms in one article only take no part (they
+ * cannot link two articles). */
+static enum dl_err
+lsa_fit(struct related *r)
+{
+	struct lsa_csr x = { NULL, NULL, NULL };
+	size_t n = r->n, t = 0, l, k, i, j, c, nnz = 0, big;
+	double *om = NULL, *y = NULL, *g = NULL, *scr = NULL, *m = NULL, *w = NULL, *lam = NULL;
+	size_t *ord = NULL;
+	uint64_t seed = 0x9E3779B97F4A7C15ULL;
+	enum dl_err e = DL_ERR_NOMEM;
+	unsigned it;
+
+	free(r->proj);
+	r->proj = NULL;
+	r->n_ti = 0;
+	r->lsa_k = 0;
+	for (i = 0; i < r->df_cap; i++)
+		r->df[i].ti = UINT32_MAX;
+	if (r->p.lsa_dims == 0 || r->p.lsa_w <= 0 || n < 3)
+		return DL_OK;
+	for (i = 0; i < r->df_cap; i++)
+		if (r->df[i].h != 0 && r->df[i].df >= 2 && r->df[i].cnt > 0)
+			r->df[i].ti = (uint32_t)t++;
+	k = r->p.lsa_dims;
+	l = k + 10;
+	if (l > n)
+		l = n;
+	if (l > t)
+		l = t;
+	if (k > l)
+		k = l;
+	if (k < 2)
+		return DL_OK;
+	x.row = malloc((n + 1) * sizeof *x.row);
+	for (i = 0; i < n; i++)
+		nnz += r->docs[i].n;
+	x.col = malloc((nnz ? nnz : 1) * sizeof *x.col);
+	x.val = malloc((nnz ? nnz : 1) * sizeof *x.val);
+	big = n > t ? n : t;
+	om = malloc(t * l * sizeof *om);
+	y = malloc(n * l * sizeof *y);
+	g = malloc(t * l * sizeof *g);
+	scr = malloc(big * l * sizeof *scr);
+	m = malloc(l * l * sizeof *m);
+	w = malloc(l * l * sizeof *w);
+	lam = malloc(l * sizeof *lam);
+	ord = malloc(l * sizeof *ord);
+	if (!x.row || !x.col || !x.val || !om || !y || !g || !scr || !m || !w || !lam || !ord)
+		goto out;
+	nnz = 0;
+	for (i = 0; i < n; i++) {
+		const struct rdoc *d = &r->docs[i];
+
+		x.row[i] = nnz;
+		for (j = 0; j < d->n; j++) {
+			const struct dfslot *s = df_find(r, d->h[j]);
+
+			if (s && s->ti != UINT32_MAX) {
+				x.col[nnz] = s->ti;
+				x.val[nnz++] = d->w[j];
+			}
+		}
+	}
+	x.row[n] = nnz;
+	for (i = 0; i < t * l; i++)
+		om[i] = rng_gauss(&seed);
+	csr_mul(&x, n, om, l, y);
+	mgs(y, n, l, scr);
+	for (it = 0; it < r->p.lsa_iter; it++) {
+		csr_tmul(&x, n, t, y, l, g);
+		mgs(g, t, l, scr);
+		csr_mul(&x, n, g, l, y);
+		mgs(y, n, l, scr);
+	}
+	csr_tmul(&x, n, t, y, l, g);  /* g = X^T Q = B^T */
+	memset(m, 0, l * l * sizeof *m);
+	for (i = 0; i < t; i++) {
+		const double *gr = g + i * l;
+
+		for (j = 0; j < l; j++)
+			for (c = j; c < l; c++)
+				m[j * l + c] += gr[j] * gr[c];
+	}
+	for (j = 0; j < l; j++)
+		for (c = 0; c < j; c++)
+			m[j * l + c] = m[c * l + j];
+	jacobi(m, w, l);
+	for (j = 0; j < l; j++) {
+		lam[j] = m[j * l + j];
+		ord[j] = j;
+	}
+	for (j = 1; j < l; j++) { /* by eigenvalue, largest first */
+		size_t o = ord[j];
+
+		for (c = j; c > 0 && lam[ord[c - 1]] < lam[o]; c--)
+			ord[c] = ord[c - 1];
+		ord[c] = o;
+	}
+	if ((r->proj = malloc(t * k * sizeof *r->proj)) == NULL)
+		goto out;
+	for (c = 0; c < k; c++) {
+		size_t o = ord[c];
+		double s = lam[o] > 1e-12 ? 1.0 / sqrt(lam[o]) : 0;
+
+		for (i = 0; i < t; i++) {
+			const double *gr = g + i * l;
+			double v = 0;
+
+			for (j = 0; j < l; j++)
+				v += gr[j] * w[j * l + o];
+			r->proj[i * k + c] = (float)(v * s);
+		}
+	}
+	r->n_ti = (uint32_t)t;
+	r->lsa_k = (uint32_t)k;
+	for (i = 0; i < n; i++)
+		if ((e = lsa_project(r, &r->docs[i])) != DL_OK)
+			goto out;
+	e = DL_OK;
+out:
+	if (e != DL_OK) {
+		free(r->proj);
+		r->proj = NULL;
+		r->lsa_k = 0;
+	}
+	free(x.row);
+	free(x.col);
+	free(x.val);
+	free(om);
+	free(y);
+	free(g);
+	free(scr);
+	free(m);
+	free(w);
+	free(lam);
+	free(ord);
+	return e;
+}
+
 struct nbjob {
 	const struct related *r;
 	uint32_t from, to;
@@ -694,8 +1055,10 @@ related_finish(struct related *r)
 	for (i = 0; i < r->n; i++)
 		if ((e = weigh_doc(r, &r->docs[i])) != DL_OK)
 			return e;
-	if ((e = build_index(r)) != DL_OK || r->p.expand <= 0 || k == 0 || r->n < 2)
+	if ((e = build_index(r)) != DL_OK)
 		return e;
+	if (r->p.expand <= 0 || k == 0 || r->n < 2)
+		return lsa_fit(r);
 	hits = calloc((size_t)r->n * k, sizeof *hits);
 	counts = calloc(r->n, sizeof *counts);
 	e = DL_ERR_NOMEM;
@@ -754,7 +1117,8 @@ related_finish(struct related *r)
 		if (e != DL_OK)
 			goto out;
 	}
-	e = build_index(r);
+	if ((e = build_index(r)) == DL_OK)
+		e = lsa_fit(r);
 out:
 	free(hits);
 	free(counts);
@@ -782,7 +1146,7 @@ related_insert(struct related *r, const struct rel_doc *d, uint32_t *id)
 	r->n--;
 	if (e != DL_OK)
 		goto fail;
-	if ((e = push_doc(r, &doc, id)) != DL_OK)
+	if ((e = lsa_project(r, &doc)) != DL_OK || (e = push_doc(r, &doc, id)) != DL_OK)
 		goto fail;
 	if (r->p.expand > 0 && r->p.expand_k > 0) {
 		struct rel_hit nb[32];
@@ -799,6 +1163,7 @@ fail:
 	free(doc.uri);
 	free(doc.h);
 	free(doc.w);
+	free(doc.z);
 	return e;
 }
 
@@ -838,15 +1203,28 @@ prior(const struct related *r, uint32_t a, uint32_t b)
 	return r->p.time_w * exp(-dt / r->p.time_tau);
 }
 
+/* The score of a and b given the cosine c of their term vectors. */
+static double
+blend(const struct related *r, uint32_t a, uint32_t b, double c)
+{
+	if (r->lsa_k > 0 && r->docs[a].z && r->docs[b].z) {
+		const float *za = r->docs[a].z, *zb = r->docs[b].z;
+		double d = 0;
+		uint32_t i;
+
+		for (i = 0; i < r->lsa_k; i++)
+			d += (double)za[i] * zb[i];
+		c = (1 - r->p.lsa_w) * c + r->p.lsa_w * d;
+	}
+	return c + prior(r, a, b);
+}
+
 double
 related_score(const struct related *r, uint32_t a, uint32_t b)
 {
-	double c;
-
 	if (a >= r->n || b >= r->n || r->docs[a].n < REL_MIN_TERMS || r->docs[b].n < REL_MIN_TERMS)
 		return 0;
-	c = related_cosine(r, a, b);
-	return c + prior(r, a, b);
+	return blend(r, a, b, related_cosine(r, a, b));
 }
 
 int
@@ -858,24 +1236,54 @@ related_eligible(const struct related *r, uint32_t a, uint32_t b)
 		return 0;
 	x = &r->docs[a];
 	y = &r->docs[b];
-	if (x->lang != y->lang || x->group == y->group || y->n < REL_MIN_TERMS ||
-	    strcmp(x->uri, y->uri) == 0)
+	if (x->lang != y->lang || x->group == y->group || y->n < REL_MIN_TERMS)
 		return 0;
 	return 1;
 }
 
+#define REL_DUPQ 64
+
 struct cand {
 	uint32_t doc;
 	float acc;
+	double cos;
 	double score;
 };
 
-static int
-cmp_cand_acc(const void *a, const void *b)
+/* Moves the k candidates with the largest acc to c[0..k-1] (in no
+ * particular order; ties broken by article number): quickselect. */
+static void
+select_top(struct cand *c, size_t n, size_t k)
 {
-	float x = ((const struct cand *)a)->acc, y = ((const struct cand *)b)->acc;
+	size_t lo = 0, hi = n;
 
-	return x > y ? -1 : x < y;
+	while (hi - lo > 1) {
+		struct cand piv = c[lo + (hi - lo) / 2], t;
+		size_t i = lo, j = lo, m = hi;
+
+		/* three-way partition: > piv | == piv | < piv */
+		while (j < m) {
+			int gt = c[j].acc > piv.acc || (c[j].acc == piv.acc && c[j].doc < piv.doc);
+			int eq = c[j].acc == piv.acc && c[j].doc == piv.doc;
+
+			if (gt) {
+				t = c[i]; c[i] = c[j]; c[j] = t;
+				i++;
+				j++;
+			} else if (eq) {
+				j++;
+			} else {
+				m--;
+				t = c[j]; c[j] = c[m]; c[m] = t;
+			}
+		}
+		if (k <= i)
+			hi = i;
+		else if (k >= m)
+			lo = m;
+		else
+			return;
+	}
 }
 
 static int
@@ -897,6 +1305,8 @@ related_top(const struct related *r, uint32_t id, size_t k, struct rel_hit *out,
 	struct occ *qt = NULL;
 	struct cand *c = NULL;
 	size_t nc = 0, got = 0, rr;
+	int exact;
+	double cosq[REL_DUPQ], dupgap;
 	enum dl_err e = DL_ERR_NOMEM;
 
 	*n = 0;
@@ -916,12 +1326,16 @@ related_top(const struct related *r, uint32_t id, size_t k, struct rel_hit *out,
 	}
 	qsort(qt, q->n, sizeof *qt, cmp_occ_w);
 	nq = q->n < r->p.query_terms ? q->n : r->p.query_terms;
+	exact = nq == q->n;
 	for (i = 0; i < nq; i++) {
 		const struct dfslot *s = df_find(r, qt[i].h);
 
-		if (s == NULL || s->cnt == 0 ||
-		    (r->n >= 1000 && (double)s->df > r->p.max_df * r->n))
+		if (s == NULL || s->cnt == 0)
 			continue;
+		if (r->n >= 1000 && (double)s->df > r->p.max_df * r->n) {
+			exact = 0;
+			continue;
+		}
 		for (j = 0; j < s->cnt; j++) {
 			const struct posting *p = &r->post[s->off + j];
 
@@ -947,26 +1361,38 @@ related_top(const struct related *r, uint32_t id, size_t k, struct rel_hit *out,
 		}
 	rr = r->p.rerank > k ? r->p.rerank : k * 4;
 	if (nc > rr) {
-		qsort(c, nc, sizeof *c, cmp_cand_acc);
+		select_top(c, nc, rr);
 		nc = rr;
 	}
-	for (i = 0; i < nc; i++)
-		c[i].score = related_score(r, id, c[i].doc);
+	/* when every query term was looked up, the accumulated sum is the
+	 * cosine itself (postings of articles inserted later hold it too) */
+	for (i = 0; i < nc; i++) {
+		c[i].cos = exact ? c[i].acc : related_cosine(r, id, c[i].doc);
+		c[i].score = blend(r, id, c[i].doc, c[i].cos);
+	}
 	qsort(c, nc, sizeof *c, cmp_cand_score);
+	dupgap = r->p.dup < 1 ? sqrt(2 - 2 * r->p.dup) + 1e-6 : 0;
+	if (k > REL_DUPQ)
+		dupgap = 3; /* no bound kept past REL_DUPQ: check all */
 	for (i = 0; i < nc && got < k; i++) {
 		size_t m;
 
 		if (c[i].score <= 0)
 			break;
-		if (related_cosine(r, id, c[i].doc) >= r->p.dup)
+		if (c[i].cos >= r->p.dup)
 			continue;
+		/* two near-duplicates have nearly the same cosine with the query:
+		 * |cos(q,a) - cos(q,b)| <= |a - b| = sqrt(2 - 2 cos(a,b)) */
 		for (m = 0; m < got; m++)
-			if (related_cosine(r, out[m].doc, c[i].doc) >= r->p.dup)
+			if (fabs(cosq[m] - c[i].cos) <= dupgap &&
+			    related_cosine(r, out[m].doc, c[i].doc) >= r->p.dup)
 				break;
 		if (m < got)
 			continue;
 		out[got].doc = c[i].doc;
 		out[got].score = c[i].score;
+		if (got < REL_DUPQ)
+			cosq[got] = c[i].cos;
 		got++;
 	}
 	*n = got;

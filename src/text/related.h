@@ -4,8 +4,11 @@
  * standfirst and body (headline and standfirst count more), capitalised words
  * and pairs of them (names of people, firms, places), places, tags and the
  * byline as features of their own; weights are sublinear tf times idf, then
- * L2-normalised. The similarity of two articles is the cosine of their
- * vectors plus a small prior for being close in time; it is symmetric, which
+ * L2-normalised. A truncated SVD of all the vectors (LSA, fitted when the
+ * engine is finished; later articles are folded in) gives each article a
+ * few hundred dense coordinates too. The similarity of two articles is a
+ * fixed blend of the cosine of their term vectors and of their LSA
+ * coordinates, plus an optional prior for being close in time; it is symmetric, which
  * is what lets a new article enter older articles' lists without recomputing
  * them. The same function (related_score) ranks See also, scores pairs for
  * `dateline similarity` and decides near-duplicates.
@@ -54,6 +57,10 @@ struct rel_params {
 	double max_df;                     /* terms in more than this share of articles are not query terms */
 	double expand;                     /* document expansion: weight of the neighbours' mean */
 	unsigned expand_k;                 /* how many neighbours */
+	double idf_add;                    /* idf = ln((N+1)/(df+1)) + idf_add (flatter with more) */
+	unsigned lsa_dims;                 /* LSA dimensions (0: no LSA) */
+	double lsa_w;                      /* score = (1-lsa_w) cosine + lsa_w LSA cosine */
+	unsigned lsa_iter;                 /* power iterations of the randomized SVD */
 };
 
 void related_params_default(struct rel_params *p);

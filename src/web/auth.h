@@ -32,4 +32,57 @@ enum dl_err auth_user(struct req *rq, struct dl_user *out) DL_WUR;
 enum dl_err auth_require(struct req *rq, struct resp *rs, enum dl_role min,
     struct dl_user *out) DL_WUR;
 
+/* ---- Login, logout and passwords (src/web/auth.c) ----
+ *
+ * Lockout: after AUTH_LOCK_FAILURES failed logins of one account within
+ * AUTH_LOCK_SECONDS, that account is refused (without checking the
+ * password) until the oldest of those failures is AUTH_LOCK_SECONDS old.
+ * The failures are kept in the database, so the lock holds across restarts
+ * and nodes. Each client address may also try AUTH_IP_BURST logins, then
+ * AUTH_IP_PER_HOUR an hour (ratelimit.h, per node). A successful login
+ * forgets the account's failures. */
+#define AUTH_LOCK_FAILURES 5
+#define AUTH_LOCK_SECONDS (15 * 60)
+#define AUTH_IP_BURST 30
+#define AUTH_IP_PER_HOUR 120
+#define AUTH_PASSWORD_MIN 10      /* characters (bytes) in a new password */
+#define AUTH_PASSWORD_MAX 256
+#define AUTH_TOKEN_HEX 64         /* random tokens: 32 bytes as hex */
+#define AUTH_LINK_SECONDS (48 * 3600)   /* set-password links */
+
+enum auth_login { AUTH_LOGIN_OK = 0, AUTH_LOGIN_BAD, AUTH_LOGIN_LOCKED };
+
+/* Checks email and password. AUTH_LOGIN_OK: a new session (any session the
+ * request came with is deleted) and its cookie in rs. AUTH_LOGIN_LOCKED:
+ * *retry_after seconds to wait. Errors only for the database or memory. */
+enum dl_err auth_login(struct req *rq, struct resp *rs, const char *email, const char *password,
+    enum auth_login *result, int64_t *retry_after) DL_WUR;
+
+/* Deletes the request's session and clears the cookie. */
+enum dl_err auth_logout(struct req *rq, struct resp *rs) DL_WUR;
+
+/* argon2id (crypto_pwhash_str, OPSLIMIT/MEMLIMIT_INTERACTIVE) into out
+ * (at least crypto_pwhash_STRBYTES = 128). DL_ERR_NOMEM when libsodium
+ * cannot get its memory. */
+enum dl_err auth_hash_password(const char *password, char *out, size_t outlen) DL_WUR;
+/* 1 when `password` matches `hash`. */
+int auth_verify_password(const char *hash, const char *password);
+
+/* A new random token (randombytes_buf) as AUTH_TOKEN_HEX hex digits, and the
+ * SHA-256 of a token as 64 hex digits (what the database keeps). */
+void auth_new_token(char out[AUTH_TOKEN_HEX + 1]);
+void auth_token_hash(const char *token, char out[65]);
+
+/* Lower-cases an email address into the arena; NULL when it does not look
+ * like one (no "@", spaces, control bytes, over 254 bytes). */
+char *auth_email_norm(struct arena *ar, const char *email);
+
+/* The role's name ("author", "editor", "admin") and back (DL_ROLE_NONE). */
+const char *auth_role_name(enum dl_role r);
+enum dl_role auth_role_parse(const char *s);
+
+/* Records an audit-log entry for the user (0: the server). Failures are
+ * logged, not returned. */
+void auth_audit(struct req *rq, int64_t user_id, const char *action, const char *target);
+
 #endif

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 #include "web/cache.h"
 #include "web/http.h"
 
@@ -25,6 +26,7 @@ struct entry {
 	const void *body[CACHE_NENC];
 	size_t len[CACHE_NENC];
 	char etag[CACHE_NENC][32];
+	int64_t last_modified;          /* the handler's Last-Modified; 0 = none */
 	char key[];
 };
 
@@ -222,12 +224,40 @@ find_locked(struct page_cache *c, uint64_t h, const char *key)
 	return NULL;
 }
 
-/* Fills out from e, on which the caller holds a reference for out. */
+int64_t
+cache_http_date(const char *s)
+{
+	static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
+	char mon[4];
+	int d, y, h, mi, se, n = 0;
+	const char *m;
+	struct tm tm;
+
+	if (s == NULL || (s = strchr(s, ',')) == NULL)
+		return -1;
+	if (sscanf(s + 1, " %2d %3s %4d %2d:%2d:%2d GMT%n", &d, mon, &y, &h, &mi, &se, &n) != 6 ||
+	    n == 0 || strlen(mon) != 3 || (m = strstr(months, mon)) == NULL || (m - months) % 3 ||
+	    d < 1 || d > 31 || y < 1970 || h > 23 || mi > 59 || se > 60)
+		return -1;
+	memset(&tm, 0, sizeof tm);
+	tm.tm_mday = d;
+	tm.tm_mon = (int)((m - months) / 3);
+	tm.tm_year = y - 1900;
+	tm.tm_hour = h;
+	tm.tm_min = mi;
+	tm.tm_sec = se;
+	return (int64_t)timegm(&tm);
+}
+
+/* Fills out from e, on which the caller holds a reference for out.
+ * If-None-Match decides when present; else If-Modified-Since against the
+ * entry's Last-Modified (RFC 9110 13.2.2). */
 static void
 fill_hit(struct entry *e, const char *accept_encoding, const char *if_none_match,
-    struct cache_hit *out)
+    const char *if_modified_since, struct cache_hit *out)
 {
 	enum cache_enc enc;
+	int64_t ims;
 
 	enc = cache_pick_encoding(accept_encoding);
 	while (e->resp[enc] == NULL)
@@ -235,7 +265,9 @@ fill_hit(struct entry *e, const char *accept_encoding, const char *if_none_match
 	out->entry = e;
 	out->enc = enc;
 	out->etag = e->etag[enc];
-	if (if_none_match && cache_etag_match(if_none_match, e->etag[enc])) {
+	if ((if_none_match && cache_etag_match(if_none_match, e->etag[enc])) ||
+	    (!if_none_match && if_modified_since && e->last_modified > 0 &&
+	     (ims = cache_http_date(if_modified_since)) >= e->last_modified)) {
 		out->status = 304;
 		out->resp = e->r304[enc];
 		out->body = NULL;
@@ -251,6 +283,14 @@ fill_hit(struct entry *e, const char *accept_encoding, const char *if_none_match
 int
 cache_lookup(struct page_cache *c, const char *key, uint64_t gen,
     const char *accept_encoding, const char *if_none_match, struct cache_hit *out)
+{
+	return cache_lookup_cond(c, key, gen, accept_encoding, if_none_match, NULL, out);
+}
+
+int
+cache_lookup_cond(struct page_cache *c, const char *key, uint64_t gen,
+    const char *accept_encoding, const char *if_none_match, const char *if_modified_since,
+    struct cache_hit *out)
 {
 	uint64_t h = fnv1a(FNV_SEED, key, strlen(key));
 	struct entry *e;
@@ -268,7 +308,7 @@ cache_lookup(struct page_cache *c, const char *key, uint64_t gen,
 	pthread_rwlock_unlock(&c->lock);
 	atomic_fetch_add_explicit(&c->hits, 1, memory_order_relaxed);
 
-	fill_hit(e, accept_encoding, if_none_match, out);
+	fill_hit(e, accept_encoding, if_none_match, if_modified_since, out);
 	return 1;
 }
 
@@ -441,6 +481,9 @@ cache_insert(struct page_cache *c, const char *key, uint64_t gen, const struct r
 	bh = fnv1a(bh, rs->body.data ? rs->body.data : "", rs->body.len);
 	for (i = 0; i < CACHE_NENC; i++)
 		snprintf(e->etag[i], sizeof e->etag[i], "\"%016llx%s\"", (unsigned long long)bh, enc_suffix[i]);
+	for (i = 0; i < (int)rs->n_headers && i < RESP_MAX_HEADERS; i++)
+		if (strcasecmp(rs->header_names[i], "Last-Modified") == 0)
+			e->last_modified = cache_http_date(rs->header_values[i]);
 
 	if ((copy = malloc(rs->body.len + 1)) == NULL) {
 		err = DL_ERR_NOMEM;
@@ -503,7 +546,7 @@ cache_insert(struct page_cache *c, const char *key, uint64_t gen, const struct r
 	c->bytes += e->bytes;
 	if (out) {   /* no clock bit: being rendered is not being read again */
 		atomic_fetch_add(&e->refs, 1);
-		fill_hit(e, accept_encoding, if_none_match, out);
+		fill_hit(e, accept_encoding, if_none_match, NULL, out);
 	}
 	pthread_rwlock_unlock(&c->lock);
 

@@ -70,6 +70,17 @@ int cache_lookup(struct page_cache *c, const char *key, uint64_t gen,
     const char *accept_encoding, const char *if_none_match, struct cache_hit *out) DL_WUR;
 void cache_release(struct page_cache *c, struct cache_hit *hit);
 
+/* cache_lookup() that also answers If-Modified-Since (the header value or
+ * NULL): without If-None-Match, a hit whose stored response carries a
+ * Last-Modified at or before that date gets status 304. */
+int cache_lookup_cond(struct page_cache *c, const char *key, uint64_t gen,
+    const char *accept_encoding, const char *if_none_match, const char *if_modified_since,
+    struct cache_hit *out) DL_WUR;
+
+/* An HTTP IMF-fixdate ("Sun, 06 Nov 1994 08:49:37 GMT") as Unix seconds;
+ * -1 when it is not one (obsolete formats included). */
+int64_t cache_http_date(const char *s);
+
 /* Stores rs (status 200, body at most CACHE_ENTRY_MAX; else DL_ERR_TOOBIG
  * or DL_ERR_INVALID) under key for generation gen, replacing any entry of
  * that key. Copies what it keeps; rs is only read. The stored responses carry

@@ -290,9 +290,10 @@ answer(struct server *sv, struct rctx *cx, struct MHD_Connection *conn, const ch
 
 	if (get_like && site->cache) {
 		gen = site->store ? store_generation(site->store) : 0;
-		if (cache_lookup(site->cache, cx->uri, gen,
+		if (cache_lookup_cond(site->cache, cx->uri, gen,
 		        MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Accept-Encoding"),
-		        MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "If-None-Match"), &hit)) {
+		        MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "If-None-Match"),
+		        MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "If-Modified-Since"), &hit)) {
 			ret = MHD_queue_response(conn, hit.status, hit.resp);
 			cache_release(site->cache, &hit);
 			return ret;

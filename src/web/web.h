@@ -29,6 +29,7 @@ struct site {
 	struct store *store;
 	struct tmpl_set *tmpl;
 	struct page_cache *cache;   /* NULL when caching is off */
+	struct ratelimit *limits;   /* ratelimit.h buckets shared by all handlers; NULL: none */
 };
 
 #define REQ_MAX_PARAMS 8
@@ -61,6 +62,11 @@ const char *req_form(const struct req *rq, const char *key);
  * none. Invalid values are skipped. DL_ERR_NOMEM only. */
 enum dl_err req_form_all(const struct req *rq, const char *key, const char ***vals,
     size_t *n) DL_WUR;
+/* The client's address for rate limits and the audit log: IPv4 whole, IPv6
+ * by its /64 (one host usually holds a whole /64); "unknown" when
+ * libmicrohttpd cannot say. From the arena. Behind a reverse proxy this is
+ * the proxy's address: X-Forwarded-For is not trusted. */
+const char *req_client(struct req *rq);
 /* A capture from the route pattern ("{slug}" -> value); NULL when none. */
 const char *req_param(const struct req *rq, const char *name);
 

@@ -81,10 +81,10 @@ class Server:
     """A dateline server on a free port with its own temporary database.
     imports: ninjs files loaded with `dateline import` before start."""
 
-    def __init__(self, imports=(), args=(), config=None, db=None):
+    def __init__(self, imports=(), args=(), config=None, db=None, port=None):
         self.dir = tempfile.mkdtemp(prefix="dateline-test-")
         self.db = db or os.path.join(self.dir, "site.db")
-        self.port = free_port()
+        self.port = port or free_port()   # port: chosen by the caller (base_url in config)
         self.host = "127.0.0.1"
         for f in imports:
             run_cli("import", "--db", self.db, f)

@@ -235,8 +235,8 @@ def test_reuters_corpus():
         secs = time.time() - t0
         assert summary(p.stderr) == "imported 19043 (new 19043, updated 0), failed 0", p.stderr
         size = os.path.getsize(t.db) + (os.path.getsize(t.db + "-wal") if os.path.exists(t.db + "-wal") else 0)
+        # Timings are for `make bench`, not for tests: printed only.
         print("    reuters21578: %d articles in %.1fs, database %.1f MB" % (19043, secs, size / 1e6))
-        assert secs < 20, secs
 
 
 if __name__ == "__main__":

@@ -56,8 +56,12 @@ test_pages(void **state)
 	assert_ptr_equal(find(&rq, "GET", "/es/archive/2025/12")->fn, page_archive);
 	assert_string_equal(req_param(&rq, "year"), "2025");
 	assert_string_equal(req_param(&rq, "month"), "12");
-	assert_ptr_equal(find(&rq, "GET", "/en/share/s")->fn, page_coming);
-	assert_ptr_equal(find(&rq, "GET", "/en/newsletter")->fn, page_coming);
+	assert_ptr_equal(find(&rq, "GET", "/en/share/s")->fn, page_share);
+	assert_ptr_equal(find(&rq, "POST", "/en/share/s")->fn, page_share);
+	assert_false(find(&rq, "GET", "/en/share/s")->flags & ROUTE_CACHE);
+	assert_ptr_equal(find(&rq, "GET", "/en/newsletter")->fn, page_newsletter);
+	assert_ptr_equal(find(&rq, "POST", "/en/newsletter")->fn, page_newsletter_subscribe);
+	assert_false(find(&rq, "GET", "/en/newsletter")->flags & ROUTE_CACHE);
 }
 
 static void
