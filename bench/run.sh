@@ -288,3 +288,11 @@ echo "                   nginx 1w ${rps[nginx 1w plain]} / ${rps[nginx 1w gzip]}
 echo "dateline/nginx:    1w ${r1p}x plain, ${r1g}x gzip; 2w ${r2p}x plain, ${r2g}x gzip"
 echo "render, no cache:  p50 ${p50:-n/a} ms, p99 ${p99:-n/a} ms ($render_n GETs, loopback HTTP included)"
 echo "memory (VmRSS):    $(mb "$dl_rss_kb") cached, $(mb "$nc_rss_kb") no-cache"
+
+# --- the other benchmarks, each printing its own figures ---
+for b in bench/related.sh bench/search.sh bench/newsletter.sh; do
+	[ -x "$b" ] || continue
+	echo
+	echo "== $b"
+	"$b" || echo "$b: failed (exit $?)"
+done

@@ -859,6 +859,9 @@ store_term_rename(struct store *st, int64_t id, const char *name)
 		goto fail;
 	if (strcmp(slug, r.slug) != 0 && (e = put_alias(st, r.kind, r.lang, r.slug, id)) != DL_OK)
 		goto fail;
+	/* Search finds the articles under the new name, in the same transaction. */
+	if ((e = sqlite_search_reindex_term(st, id)) != DL_OK)
+		goto fail;
 	if ((e = store_commit(st)) == DL_OK)
 		sqlite_bump_generation(st);
 	goto out;
@@ -891,7 +894,8 @@ store_term_merge(struct store *st, int64_t from, int64_t into)
 	    (e = exec1(st, "DELETE FROM article_terms WHERE term = ?1", from, 0)) != DL_OK ||
 	    (e = exec1(st, "UPDATE term_aliases SET term = ?2 WHERE term = ?1", from, into)) != DL_OK ||
 	    (e = put_alias(st, a.kind, a.lang, a.slug, into)) != DL_OK ||
-	    (e = exec1(st, "DELETE FROM terms WHERE id = ?1", from, 0)) != DL_OK) {
+	    (e = exec1(st, "DELETE FROM terms WHERE id = ?1", from, 0)) != DL_OK ||
+	    (e = sqlite_search_reindex_term(st, into)) != DL_OK) {
 		store_rollback(st);
 		goto out;
 	}

@@ -3,6 +3,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include "base/buf.h"
 #include "text/related.h"
 #include "text/token.h"
 
@@ -15,6 +16,7 @@ struct rdoc {
 	uint64_t *h;         /* term hashes, ascending */
 	float *w;            /* raw tf before finish, then normalised weights */
 	float *z;            /* LSA coordinates (lsa_k floats, unit length), or NULL */
+	float kth;           /* score of the last item of its stored list (0: not full) */
 };
 
 struct dfslot {
@@ -66,7 +68,7 @@ struct related {
 void
 related_params_default(struct rel_params *p)
 {
-	p->w_head = 1.0;
+	p->w_head = 2.0;
 	p->w_stand = 1.5;
 	p->w_body = 1.0;
 	p->w_ent = 0.0;
@@ -74,7 +76,7 @@ related_params_default(struct rel_params *p)
 	p->w_place = 0.0;
 	p->w_tag = 1.0;
 	p->w_byline = 0.5;
-	p->tf_log = 1.0;
+	p->tf_log = 0.0;
 	p->time_w = 0.0;
 	p->time_tau = 7.0;
 	p->dup = 0.98;
@@ -87,7 +89,7 @@ related_params_default(struct rel_params *p)
 	p->expand_k = 5;
 	p->idf_add = 1.0;
 	p->lsa_dims = 200;
-	p->lsa_w = 0.5;
+	p->lsa_w = 0.3;
 	p->lsa_iter = 2;
 }
 
@@ -1403,4 +1405,329 @@ out:
 	free(qt);
 	free(c);
 	return e;
+}
+
+/* --- saving and loading (see related.h) --- */
+
+#define REL_MAGIC 0x31524c44u  /* "DLR1" */
+#define REL_DMAGIC 0x31444c44u /* "DLD1" */
+
+static enum dl_err
+put32(struct buf *b, uint32_t v)
+{
+	return buf_append(b, &v, sizeof v);
+}
+
+static enum dl_err
+put_doc(const struct related *r, const struct rdoc *d, struct buf *b)
+{
+	const char *lang = r->langs[d->lang];
+	uint32_t ul = (uint32_t)strlen(d->uri), ll = (uint32_t)strlen(lang);
+	unsigned char hz = d->z != NULL && r->lsa_k > 0;
+	enum dl_err e;
+
+	if ((e = put32(b, ul)) != DL_OK || (e = buf_append(b, d->uri, ul)) != DL_OK ||
+	    (e = put32(b, ll)) != DL_OK || (e = buf_append(b, lang, ll)) != DL_OK ||
+	    (e = buf_append(b, &d->group, 8)) != DL_OK || (e = buf_append(b, &d->date, 8)) != DL_OK ||
+	    (e = put32(b, d->n)) != DL_OK || (e = buf_append(b, &d->kth, 4)) != DL_OK ||
+	    (e = buf_append(b, &hz, 1)) != DL_OK ||
+	    (e = buf_append(b, d->h, (size_t)d->n * 8)) != DL_OK ||
+	    (e = buf_append(b, d->w, (size_t)d->n * 4)) != DL_OK)
+		return e;
+	if (hz)
+		return buf_append(b, d->z, (size_t)r->lsa_k * 4);
+	return DL_OK;
+}
+
+enum dl_err
+related_save(const struct related *r, struct buf *b)
+{
+	uint32_t i, used = 0;
+	enum dl_err e;
+
+	if (!r->finished)
+		return DL_ERR_INVALID;
+	for (i = 0; i < r->df_cap; i++)
+		used += r->df[i].h != 0;
+	if ((e = put32(b, REL_MAGIC)) != DL_OK || (e = put32(b, r->n)) != DL_OK ||
+	    (e = put32(b, r->lsa_k)) != DL_OK || (e = put32(b, r->n_ti)) != DL_OK ||
+	    (e = put32(b, used)) != DL_OK)
+		return e;
+	for (i = 0; i < r->df_cap; i++) {
+		const struct dfslot *s = &r->df[i];
+
+		if (s->h == 0)
+			continue;
+		if ((e = buf_append(b, &s->h, 8)) != DL_OK || (e = put32(b, s->df)) != DL_OK ||
+		    (e = put32(b, s->ti)) != DL_OK)
+			return e;
+	}
+	for (i = 0; i < r->n; i++)
+		if ((e = put_doc(r, &r->docs[i], b)) != DL_OK)
+			return e;
+	if (r->lsa_k > 0 && r->proj)
+		return buf_append(b, r->proj, (size_t)r->n_ti * r->lsa_k * 4);
+	return DL_OK;
+}
+
+enum dl_err
+related_save_delta(const struct related *r, uint32_t from, const uint32_t *ids, const float *kth,
+    size_t n_kth, struct buf *b)
+{
+	uint32_t i;
+	size_t j;
+	enum dl_err e;
+
+	if ((e = put32(b, REL_DMAGIC)) != DL_OK || (e = put32(b, from < r->n ? r->n - from : 0)) != DL_OK)
+		return e;
+	for (i = from; i < r->n; i++)
+		if ((e = put_doc(r, &r->docs[i], b)) != DL_OK)
+			return e;
+	if ((e = put32(b, (uint32_t)n_kth)) != DL_OK)
+		return e;
+	for (j = 0; j < n_kth; j++)
+		if ((e = put32(b, ids[j])) != DL_OK || (e = buf_append(b, &kth[j], 4)) != DL_OK)
+			return e;
+	return DL_OK;
+}
+
+struct rd {
+	const unsigned char *p, *end;
+};
+
+static int
+get(struct rd *c, void *out, size_t n)
+{
+	if ((size_t)(c->end - c->p) < n)
+		return -1;
+	memcpy(out, c->p, n);
+	c->p += n;
+	return 0;
+}
+
+/* One saved article into a new rdoc; new terms go into the df table when
+ * count_df (a delta), else they must be there already. */
+static enum dl_err
+get_doc(struct related *r, struct rd *c, struct rdoc *d, int count_df)
+{
+	uint32_t ul, ll, i;
+	unsigned char hz;
+	char lang[64];
+	int err = 0;
+
+	memset(d, 0, sizeof *d);
+	if (get(c, &ul, 4) || ul > 65536 || (size_t)(c->end - c->p) < ul)
+		return DL_ERR_CORRUPT;
+	if ((d->uri = malloc(ul + 1)) == NULL)
+		return DL_ERR_NOMEM;
+	memcpy(d->uri, c->p, ul);
+	d->uri[ul] = '\0';
+	c->p += ul;
+	if (get(c, &ll, 4) || ll >= sizeof lang || get(c, lang, ll))
+		goto corrupt;
+	lang[ll] = '\0';
+	d->lang = lang_id(r, lang, &err);
+	if (err)
+		goto nomem;
+	if (get(c, &d->group, 8) || get(c, &d->date, 8) || get(c, &d->n, 4) || d->n > REL_MAX_TERMS ||
+	    get(c, &d->kth, 4) || get(c, &hz, 1))
+		goto corrupt;
+	d->h = malloc((d->n ? d->n : 1) * sizeof *d->h);
+	d->w = malloc((d->n ? d->n : 1) * sizeof *d->w);
+	if (d->h == NULL || d->w == NULL)
+		goto nomem;
+	if (get(c, d->h, (size_t)d->n * 8) || get(c, d->w, (size_t)d->n * 4))
+		goto corrupt;
+	if (hz) {
+		if (r->lsa_k == 0)
+			goto corrupt;
+		if ((d->z = malloc(r->lsa_k * sizeof *d->z)) == NULL)
+			goto nomem;
+		if (get(c, d->z, (size_t)r->lsa_k * 4))
+			goto corrupt;
+	}
+	for (i = 0; i < d->n; i++) {
+		if (count_df) {
+			if (df_add(r, d->h[i]) != DL_OK)
+				goto nomem;
+		} else if (df_find(r, d->h[i]) == NULL) {
+			goto corrupt;
+		}
+	}
+	return DL_OK;
+corrupt:
+	free(d->uri);
+	free(d->h);
+	free(d->w);
+	free(d->z);
+	return DL_ERR_CORRUPT;
+nomem:
+	free(d->uri);
+	free(d->h);
+	free(d->w);
+	free(d->z);
+	return DL_ERR_NOMEM;
+}
+
+static enum dl_err
+df_put(struct related *r, uint64_t h, uint32_t df, uint32_t ti)
+{
+	enum dl_err e = df_add(r, h);
+	struct dfslot *s;
+
+	if (e != DL_OK)
+		return e;
+	s = df_find(r, h);
+	s->df = df;
+	s->ti = ti;
+	return DL_OK;
+}
+
+enum dl_err
+related_load(const struct rel_params *p, const void *data, size_t len, struct related **out)
+{
+	struct rd c = { data, (const unsigned char *)data + len };
+	uint32_t magic, n, k, nti, used, i;
+	struct related *r;
+	enum dl_err e = DL_ERR_CORRUPT;
+
+	*out = NULL;
+	if ((r = related_new(p)) == NULL)
+		return DL_ERR_NOMEM;
+	if (get(&c, &magic, 4) || magic != REL_MAGIC || get(&c, &n, 4) || get(&c, &k, 4) ||
+	    get(&c, &nti, 4) || get(&c, &used, 4) || n > REL_MAX_DOCS || k > 4096)
+		goto out;
+	r->lsa_k = k;
+	r->n_ti = nti;
+	for (i = 0; i < used; i++) {
+		uint64_t h;
+		uint32_t df, ti;
+
+		if (get(&c, &h, 8) || get(&c, &df, 4) || get(&c, &ti, 4) || h == 0)
+			goto out;
+		if ((e = df_put(r, h, df, ti)) != DL_OK)
+			goto out;
+		e = DL_ERR_CORRUPT;
+	}
+	for (i = 0; i < n; i++) {
+		struct rdoc d;
+
+		if ((e = get_doc(r, &c, &d, 0)) != DL_OK)
+			goto out;
+		if ((e = push_doc(r, &d, NULL)) != DL_OK) {
+			free(d.uri);
+			free(d.h);
+			free(d.w);
+			free(d.z);
+			goto out;
+		}
+	}
+	e = DL_ERR_CORRUPT;
+	if (k > 0) {
+		if ((size_t)(c.end - c.p) != (size_t)nti * k * 4)
+			goto out;
+		if ((r->proj = malloc((size_t)nti * k * sizeof *r->proj + 1)) == NULL) {
+			e = DL_ERR_NOMEM;
+			goto out;
+		}
+		memcpy(r->proj, c.p, (size_t)nti * k * 4);
+	}
+	if ((e = build_index(r)) != DL_OK)
+		goto out;
+	*out = r;
+	return DL_OK;
+out:
+	related_free(r);
+	return e;
+}
+
+enum dl_err
+related_apply_delta(struct related *r, const void *data, size_t len)
+{
+	struct rd c = { data, (const unsigned char *)data + len };
+	uint32_t magic, n, nk, i;
+	enum dl_err e;
+
+	if (get(&c, &magic, 4) || magic != REL_DMAGIC || get(&c, &n, 4))
+		return DL_ERR_CORRUPT;
+	for (i = 0; i < n; i++) {
+		struct rdoc d;
+
+		if ((e = get_doc(r, &c, &d, 1)) != DL_OK)
+			return e;
+		if ((e = push_doc(r, &d, NULL)) != DL_OK) {
+			free(d.uri);
+			free(d.h);
+			free(d.w);
+			free(d.z);
+			return e;
+		}
+	}
+	if (get(&c, &nk, 4))
+		return DL_ERR_CORRUPT;
+	for (i = 0; i < nk; i++) {
+		uint32_t id;
+		float v;
+
+		if (get(&c, &id, 4) || get(&c, &v, 4))
+			return DL_ERR_CORRUPT;
+		if (id < r->n)
+			r->docs[id].kth = v;
+	}
+	return DL_OK;
+}
+
+void
+related_set_kth(struct related *r, uint32_t id, float kth)
+{
+	if (id < r->n)
+		r->docs[id].kth = kth;
+}
+
+float
+related_kth(const struct related *r, uint32_t id)
+{
+	return id < r->n ? r->docs[id].kth : 0;
+}
+
+enum dl_err
+related_beaten(const struct related *r, uint32_t x, uint32_t *out, float *score, size_t cap,
+    size_t *n)
+{
+	float *acc = NULL;
+	const struct rdoc *q;
+	uint32_t i, j;
+
+	*n = 0;
+	if (x >= r->n)
+		return DL_ERR_NOTFOUND;
+	q = &r->docs[x];
+	if (q->n < REL_MIN_TERMS)
+		return DL_OK;
+	if ((acc = calloc(r->n, sizeof *acc)) == NULL)
+		return DL_ERR_NOMEM;
+	for (i = 0; i < q->n; i++) {
+		const struct dfslot *s = df_find(r, q->h[i]);
+
+		if (s == NULL)
+			continue;
+		for (j = 0; j < s->cnt; j++)
+			acc[r->post[s->off + j].doc] += q->w[i] * r->post[s->off + j].w;
+	}
+	for (i = r->n_indexed; i < r->n; i++)
+		acc[i] = (float)related_cosine(r, x, i);
+	for (i = 0; i < r->n && *n < cap; i++) {
+		double sc;
+
+		if (i == x || !related_eligible(r, i, x) || r->docs[i].n < REL_MIN_TERMS)
+			continue;
+		sc = blend(r, i, x, acc[i]);
+		if (sc <= 0 || sc <= r->docs[i].kth || acc[i] >= r->p.dup)
+			continue;
+		out[*n] = i;
+		score[*n] = (float)sc;
+		(*n)++;
+	}
+	free(acc);
+	return DL_OK;
 }

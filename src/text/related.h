@@ -129,4 +129,35 @@ enum dl_err related_top(const struct related *r, uint32_t id, size_t k, struct r
  * other translation group, not a near-duplicate of a). */
 int related_eligible(const struct related *r, uint32_t a, uint32_t b);
 
+/* Saving and loading, so that one new article can be added later without
+ * recomputing everything. related_save appends the whole finished engine
+ * (document frequencies, vectors, LSA projection and coordinates, each
+ * article's kth) to b; related_load makes a finished engine of it (params
+ * `p` should be those it was built with; the LSA dimensions come from the
+ * blob). related_save_delta appends articles [from, count) with kth
+ * changes (ids[i] -> kth[i]); related_apply_delta replays one on a loaded
+ * engine, counting the new articles' terms in the document frequencies.
+ * The blob is in this machine's byte order. DL_ERR_CORRUPT for a blob that
+ * is not one, DL_ERR_NOMEM, DL_ERR_TOOBIG past the buffer's cap. */
+struct buf;
+enum dl_err related_save(const struct related *r, struct buf *b) DL_WUR;
+enum dl_err related_load(const struct rel_params *p, const void *data, size_t len,
+    struct related **out) DL_WUR;
+enum dl_err related_save_delta(const struct related *r, uint32_t from, const uint32_t *ids,
+    const float *kth, size_t n_kth, struct buf *b) DL_WUR;
+enum dl_err related_apply_delta(struct related *r, const void *data, size_t len) DL_WUR;
+
+/* The score an article must beat to enter id's stored list (that of its
+ * last item when the list is full, else 0); kept by the store side. */
+void related_set_kth(struct related *r, uint32_t id, float kth);
+float related_kth(const struct related *r, uint32_t id);
+
+/* The articles whose stored lists article x now enters: every other
+ * article i that x may appear under (related_eligible(i, x), not a
+ * near-duplicate) with related_score(i, x) above related_kth(i); at most
+ * cap of them into out[] with their scores. DL_ERR_NOMEM,
+ * DL_ERR_NOTFOUND for an unknown x. */
+enum dl_err related_beaten(const struct related *r, uint32_t x, uint32_t *out, float *score,
+    size_t cap, size_t *n) DL_WUR;
+
 #endif

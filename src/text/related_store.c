@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "base/arena.h"
+#include "base/buf.h"
 #include "text/related_store.h"
 
 #define REL_SCRATCH (1u << 20)
@@ -13,16 +14,14 @@ struct loader {
 	enum dl_err err;
 };
 
-static int
-load_one(void *ctx, const struct dl_article *a)
+/* The engine's view of a stored article; places and tags point into the
+ * caller's arrays of 64. */
+static void
+to_doc(const struct dl_article *a, struct rel_doc *dp, const char **places, const char **tags)
 {
-	struct loader *l = ctx;
-	const char *places[64], *tags[64];
 	struct rel_doc d;
 	size_t i;
 
-	if (a->status != DL_PUBLISHED)
-		return 0;
 	memset(&d, 0, sizeof d);
 	d.uri = a->uri;
 	d.lang = a->lang;
@@ -40,6 +39,19 @@ load_one(void *ctx, const struct dl_article *a)
 	d.tags = tags;
 	d.n_tags = i;
 	d.date = a->first_created;
+	*dp = d;
+}
+
+static int
+load_one(void *ctx, const struct dl_article *a)
+{
+	struct loader *l = ctx;
+	const char *places[64], *tags[64];
+	struct rel_doc d;
+
+	if (a->status != DL_PUBLISHED)
+		return 0;
+	to_doc(a, &d, places, tags);
 	l->err = related_add(l->r, &d, NULL);
 	return l->err != DL_OK;
 }
@@ -107,26 +119,41 @@ out:
 	return e;
 }
 
+/* Stores the lists (inside the caller's transaction) and notes each
+ * article's kth in the engine. */
 static enum dl_err
-store_lists(struct store *st, const struct related *r, const uint32_t *ids, size_t n_ids,
+store_lists(struct store *st, struct related *r, const uint32_t *ids, size_t n_ids,
     const struct rel_hit *hits, const size_t *counts, size_t k)
 {
 	struct dl_related items[REL_STORED_K];
 	size_t i, n;
 	enum dl_err e;
 
-	if ((e = store_begin(st)) != DL_OK)
-		return e;
 	for (i = 0; i < n_ids; i++) {
 		uint32_t id = ids ? ids[i] : (uint32_t)i;
 
 		if ((e = final_list(st, r, id, hits + i * k, counts[i], items, &n)) != DL_OK ||
-		    (e = store_related_put(st, related_uri(r, id), items, n)) != DL_OK) {
-			store_rollback(st);
+		    (e = store_related_put(st, related_uri(r, id), items, n)) != DL_OK)
 			return e;
-		}
+		related_set_kth(r, id, n == REL_STORED_K ? (float)items[n - 1].score : 0.0f);
 	}
-	return store_commit(st);
+	return DL_OK;
+}
+
+/* The engine's state blob is capped (a few hundred MB for millions of
+ * articles would be past what this design is for). */
+#define REL_STATE_MAX ((size_t)1 << 31)
+
+static enum dl_err
+save_engine(struct store *st, const struct related *r)
+{
+	struct buf b = BUF_INIT(REL_STATE_MAX);
+	enum dl_err e;
+
+	if ((e = related_save(r, &b)) == DL_OK && (e = store_related_state_clear(st)) == DL_OK)
+		e = store_related_state_put(st, "engine", b.data, b.len);
+	buf_free(&b);
+	return e;
 }
 
 /* Lists are computed a little longer than stored, so that excluded items
@@ -143,10 +170,230 @@ related_rebuild(struct store *st, const struct rel_params *p)
 
 	if ((e = load_engine(st, p, &r)) != DL_OK)
 		return e;
-	if ((e = related_all_lists(r, REL_COMPUTE_K, &hits, &counts)) == DL_OK)
-		e = store_lists(st, r, NULL, related_count(r), hits, counts, REL_COMPUTE_K);
+	if ((e = related_all_lists(r, REL_COMPUTE_K, &hits, &counts)) == DL_OK &&
+	    (e = store_begin(st)) == DL_OK) {
+		if ((e = store_lists(st, r, NULL, related_count(r), hits, counts, REL_COMPUTE_K)) == DL_OK &&
+		    (e = save_engine(st, r)) == DL_OK)
+			e = store_commit(st);
+		else
+			store_rollback(st);
+	}
 	free(hits);
 	free(counts);
+	related_free(r);
+	return e;
+}
+
+struct deltas {
+	struct related *r;
+	enum dl_err err;
+};
+
+static int
+apply_one(void *ctx, const char *name, const void *data, size_t len)
+{
+	struct deltas *d = ctx;
+
+	(void)name;
+	d->err = related_apply_delta(d->r, data, len);
+	return d->err != DL_OK;
+}
+
+/* The saved engine with its deltas replayed; DL_ERR_NOTFOUND when none
+ * was saved. */
+static enum dl_err
+load_saved(struct store *st, const struct rel_params *p, struct related **out)
+{
+	void *blob = NULL;
+	size_t len = 0;
+	struct deltas d = { NULL, DL_OK };
+	enum dl_err e;
+
+	*out = NULL;
+	if ((e = store_related_state_get(st, "engine", &blob, &len)) != DL_OK)
+		return e;
+	e = related_load(p, blob, len, &d.r);
+	free(blob);
+	if (e != DL_OK)
+		return e;
+	if ((e = store_related_state_each(st, "delta:", apply_one, &d)) != DL_OK || (e = d.err) != DL_OK) {
+		related_free(d.r);
+		return e;
+	}
+	*out = d.r;
+	return DL_OK;
+}
+
+/* Puts article x (score sc) into the stored list of article c, where it
+ * now belongs, unless an editor excluded it there or it duplicates an
+ * item; pins stay first. *kth gets the new kth of c. */
+static enum dl_err
+enter_list(struct store *st, const struct related *r, uint32_t c, uint32_t x, double sc, float *kth)
+{
+	struct arena *ar = arena_new(REL_SCRATCH);
+	const char **others = NULL, *cu = related_uri(r, c), *xu = related_uri(r, x);
+	enum dl_related_override *kinds = NULL;
+	struct dl_related *v, nv[REL_STORED_K + 1];
+	size_t no = 0, n = 0, i, m = 0, npin = 0;
+	int put = 0;
+	enum dl_err e = DL_ERR_NOMEM;
+	struct rel_params p;
+
+	related_params_default(&p);
+	*kth = related_kth(r, c);
+	if (ar == NULL)
+		return DL_ERR_NOMEM;
+	if ((e = store_related_overrides(st, ar, cu, &others, &kinds, &no)) != DL_OK ||
+	    (e = store_related_get(st, ar, cu, &v, &n)) != DL_OK)
+		goto out;
+	for (i = 0; i < no; i++)
+		if (strcmp(others[i], xu) == 0)
+			goto out; /* pinned already, or excluded */
+	for (i = 0; i < no; i++)
+		npin += kinds[i] == DL_REL_PIN;
+	for (i = 0; i < n; i++) {
+		uint32_t o = related_find(r, v[i].uri);
+
+		if (o != UINT32_MAX && related_cosine(r, o, x) >= p.dup)
+			goto out; /* a near-duplicate is listed already */
+	}
+	for (i = 0; i < n && m < REL_STORED_K; i++) {
+		if (!put && i >= npin && sc > v[i].score) {
+			nv[m].uri = xu;
+			nv[m++].score = sc;
+			put = 1;
+			if (m == REL_STORED_K)
+				break;
+		}
+		nv[m++] = v[i];
+	}
+	if (!put && m < REL_STORED_K) {
+		nv[m].uri = xu;
+		nv[m++].score = sc;
+		put = 1;
+	}
+	if (!put)
+		goto out;
+	if ((e = store_related_put(st, cu, nv, m)) != DL_OK)
+		goto out;
+	*kth = m == REL_STORED_K ? (float)nv[m - 1].score : 0.0f;
+out:
+	arena_free(ar);
+	return e;
+}
+
+/* Batches past this share of the site (or this size) are a full rebuild. */
+#define REL_INCR_MAX 1000
+
+struct newdocs {
+	struct related *r;
+	const char *const *uris;
+	size_t n;
+	int changed;           /* an article already in the engine: rebuild */
+	enum dl_err err;
+};
+
+/* Adds the articles `uris` to the saved engine and updates the lists they
+ * enter; DL_ERR_NOTFOUND when there is no saved engine, DL_ERR_EXISTS when
+ * one of them is known (changed): the caller rebuilds. */
+static enum dl_err
+add_incremental(struct store *st, const struct rel_params *p, const char *const *uris, size_t n)
+{
+	struct related *r = NULL;
+	uint32_t from, id, *ids = NULL, *upd = NULL;
+	float *kth = NULL, *sc = NULL;
+	size_t i, j, nb, nupd = 0, cap;
+	struct rel_hit hits[REL_COMPUTE_K];
+	struct buf b = BUF_INIT(REL_STATE_MAX);
+	char name[32];
+	enum dl_err e;
+	int tx = 0;
+
+	if ((e = load_saved(st, p, &r)) != DL_OK)
+		return e;
+	from = related_count(r);
+	for (i = 0; i < n; i++) {
+		struct arena *ar = arena_new(REL_SCRATCH);
+		struct dl_article a;
+		const char *places[64], *tags[64];
+		struct rel_doc d;
+
+		if (ar == NULL) {
+			e = DL_ERR_NOMEM;
+			goto out;
+		}
+		if (related_find(r, uris[i]) != UINT32_MAX) {
+			arena_free(ar);
+			e = DL_ERR_EXISTS;
+			goto out;
+		}
+		e = store_article_get_uri(st, ar, uris[i], &a);
+		if (e == DL_OK && a.status == DL_PUBLISHED) {
+			to_doc(&a, &d, places, tags);
+			e = related_insert(r, &d, NULL);
+		} else if (e == DL_ERR_NOTFOUND) {
+			e = DL_OK;
+		}
+		arena_free(ar);
+		if (e != DL_OK)
+			goto out;
+	}
+	cap = related_count(r);
+	ids = malloc((cap + 1) * sizeof *ids);
+	upd = malloc((cap + 1) * sizeof *upd);
+	kth = malloc((cap + 1) * sizeof *kth);
+	sc = malloc((cap + 1) * sizeof *sc);
+	if (ids == NULL || upd == NULL || kth == NULL || sc == NULL) {
+		e = DL_ERR_NOMEM;
+		goto out;
+	}
+	if ((e = store_begin(st)) != DL_OK)
+		goto out;
+	tx = 1;
+	for (id = from; id < related_count(r); id++) {
+		struct dl_related items[REL_STORED_K];
+		size_t nh, ni;
+
+		if ((e = related_top(r, id, REL_COMPUTE_K, hits, &nh)) != DL_OK ||
+		    (e = final_list(st, r, id, hits, nh, items, &ni)) != DL_OK ||
+		    (e = store_related_put(st, related_uri(r, id), items, ni)) != DL_OK)
+			goto out;
+		related_set_kth(r, id, ni == REL_STORED_K ? (float)items[ni - 1].score : 0.0f);
+		upd[nupd] = id;
+		kth[nupd++] = related_kth(r, id);
+	}
+	for (id = from; id < related_count(r); id++) {
+		if ((e = related_beaten(r, id, ids, sc, cap, &nb)) != DL_OK)
+			goto out;
+		for (j = 0; j < nb; j++) {
+			float k;
+
+			if (ids[j] >= from)
+				continue; /* the new ones' lists were made with all of them */
+			if ((e = enter_list(st, r, ids[j], id, sc[j], &k)) != DL_OK)
+				goto out;
+			related_set_kth(r, ids[j], k);
+			upd[nupd] = ids[j];
+			kth[nupd++] = k;
+			if (nupd >= cap)
+				break;
+		}
+	}
+	if ((e = related_save_delta(r, from, upd, kth, nupd, &b)) != DL_OK)
+		goto out;
+	snprintf(name, sizeof name, "delta:%010u", (unsigned)from);
+	if ((e = store_related_state_put(st, name, b.data, b.len)) != DL_OK)
+		goto out;
+	e = store_commit(st);
+	tx = 0;
+out:
+	if (tx)
+		store_rollback(st);
+	buf_free(&b);
+	free(ids);
+	free(upd);
+	free(kth);
+	free(sc);
 	related_free(r);
 	return e;
 }
@@ -155,14 +402,16 @@ enum dl_err
 related_update_after_import(struct store *st, const struct rel_params *p, const char *const *uris,
     size_t n)
 {
-	/* Document frequencies change with every batch and a new article may
-	 * enter any older list, so the stored lists are recomputed as a whole:
-	 * about 5 s for 19,000 articles. (The engine itself can insert one
-	 * article and rank it against a loaded index in well under 50 ms:
-	 * related_insert(); a server keeping the engine in memory uses that.) */
-	(void)uris;
+	enum dl_err e;
+
 	if (n == 0)
 		return DL_OK;
+	/* a large batch against the site: a full rebuild is as fast and exact */
+	if (n <= REL_INCR_MAX && (int64_t)n * 4 <= store_article_count(st)) {
+		e = add_incremental(st, p, uris, n);
+		if (e != DL_ERR_NOTFOUND && e != DL_ERR_EXISTS && e != DL_ERR_CORRUPT)
+			return e;
+	}
 	return related_rebuild(st, p);
 }
 
