@@ -13,30 +13,16 @@
 # DATELINE_BIN (benchmark this binary instead of building $BUILD/dateline).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-root=$(pwd)
 
 export SHARED_DIR=${SHARED_DIR:-$(cd .. && pwd)/shared}
 build=${BUILD:-build}
 secs=${BENCH_SECONDS:-10}
 render_n=${BENCH_RENDER_N:-1000}
-python=/usr/bin/python3
-[ -x "$python" ] || python=$(command -v python3)
-bin=$root/$build/dateline
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/dateline-bench.XXXXXX")
 chmod 755 "$tmp"   # nginx workers may run as another user
+. bench/lib.sh
 dl_pid="" ngx_pid=""
-stop_pid() {   # stop_pid PID: TERM, then KILL after 10 s
-	local pid=$1 i
-	[ -n "$pid" ] || return 0
-	kill "$pid" 2>/dev/null || return 0
-	for i in $(seq 100); do
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.1
-	done
-	kill -9 "$pid" 2>/dev/null || true
-	wait "$pid" 2>/dev/null || true
-}
 cleanup() {
 	stop_pid "$dl_pid"
 	stop_pid "$ngx_pid"
@@ -47,29 +33,8 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 DEPS_BENCH=1 scripts/deps.sh
-if [ -n "${DATELINE_BIN:-}" ]; then   # a binary built elsewhere; no build
-	bin=$(realpath "$DATELINE_BIN")
-	echo "== binary: $bin"
-elif echo "== build ($build)" && ! make --no-print-directory -j2 BUILD="$build" "$build/dateline" >"$tmp/build.log" 2>&1; then
-	tail -n 40 "$tmp/build.log"
-	echo "bench: build failed" >&2
-	exit 1
-fi
+bench_binary
 
-
-free_port() { "$python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-wait_port() {   # wait_port PORT PID LOG
-	local i
-	for i in $(seq 300); do
-		kill -0 "$2" 2>/dev/null || { echo "bench: server exited:" >&2; tail -n 20 "$3" >&2; return 1; }
-		(exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
-		sleep 0.05
-	done
-	echo "bench: server did not start on port $1" >&2
-	tail -n 20 "$3" >&2
-	return 1
-}
-now() { date +%s.%N; }
 since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.2f", b - a }'; }
 
 # --- 1. corpus and import ---

@@ -26,23 +26,10 @@ export SHARED_DIR=${SHARED_DIR:-$(cd .. && pwd)/shared}
 build=${BUILD:-build}
 nq=${BENCH_SEARCH_N:-1000}
 ngen=${BENCH_SEARCH_GEN:-200000}
-python=/usr/bin/python3
-[ -x "$python" ] || python=$(command -v python3)
-bin=$root/$build/dateline
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/dateline-search-bench.XXXXXX")
+. bench/lib.sh
 dl_pid=""
-stop_pid() {
-	local pid=$1 i
-	[ -n "$pid" ] || return 0
-	kill "$pid" 2>/dev/null || return 0
-	for i in $(seq 100); do
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.1
-	done
-	kill -9 "$pid" 2>/dev/null || true
-	wait "$pid" 2>/dev/null || true
-}
 cleanup() {
 	stop_pid "$dl_pid"
 	dl_pid=""
@@ -51,27 +38,8 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-if [ -n "${DATELINE_BIN:-}" ]; then
-	bin=$(realpath "$DATELINE_BIN")
-	echo "== binary: $bin"
-elif echo "== build ($build)" && ! make --no-print-directory -j2 BUILD="$build" "$build/dateline" >"$tmp/build.log" 2>&1; then
-	tail -n 40 "$tmp/build.log"
-	echo "bench: build failed" >&2
-	exit 1
-fi
+bench_binary
 
-free_port() { "$python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-wait_port() {   # wait_port PORT PID LOG
-	local i
-	for i in $(seq 600); do
-		kill -0 "$2" 2>/dev/null || { echo "bench: server exited:" >&2; tail -n 20 "$3" >&2; return 1; }
-		(exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
-		sleep 0.05
-	done
-	echo "bench: server did not start on port $1" >&2
-	return 1
-}
-now() { date +%s.%N; }
 since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
 mb() { awk -v b="$(stat -c %s "$1")" 'BEGIN { printf "%.0f MB", b / 1048576 }'; }
 
@@ -114,7 +82,7 @@ run_set() {
 	port=$(free_port)
 	"$bin" serve --db "$db" --listen "127.0.0.1:$port" >"$tmp/serve.log" 2>&1 &
 	dl_pid=$!
-	wait_port "$port" "$dl_pid" "$tmp/serve.log"
+	wait_port "$port" "$dl_pid" "$tmp/serve.log" 600
 	out=$("$python" - "$port" "$corpus" "$nq" "$dl_pid" <<-'EOF'
 	import http.client, json, os, random, re, sys, time, urllib.parse
 	port, corpus, n, pid = int(sys.argv[1]), sys.argv[2], int(sys.argv[3]), sys.argv[4]

@@ -39,6 +39,9 @@ fi
 mkdir -p "$(dirname "$db")"
 rm -f "$db" "$db-wal" "$db-shm" "$db-journal"
 "$bin" import --db "$db" "${articles[@]}"
+# A newsroom account for trying the editing pages: its one-time link sets
+# the password (the link names port 8080, the demo's base_url).
+"$bin" user add --db "$db" --role admin editor@meridian.example
 
 args=(serve --db "$db" --listen "127.0.0.1:$port")
 if [ -f "$config" ]; then

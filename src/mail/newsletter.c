@@ -122,24 +122,29 @@ token_url(struct arena *ar, const struct config *cfg, const char *lang, const ch
 	return arena_printf(ar, "%s/%s/newsletter/%s?t=%s", cfg->base_url, lang, page, t);
 }
 
-char *
-newsletter_prefs_url(struct arena *ar, const struct config *cfg, const char *lang, int64_t id,
-    int64_t now)
+/* token_url() for one subscriber: the payload is the id in decimal. */
+static char *
+subscriber_url(struct arena *ar, const struct config *cfg, const char *lang, const char *page,
+    const char *purpose, int64_t id, int64_t expires)
 {
 	char p[32];
 
 	snprintf(p, sizeof p, "%lld", (long long)id);
-	return token_url(ar, cfg, lang, "prefs", "nl-prefs", p, now + NL_PREFS_TTL);
+	return token_url(ar, cfg, lang, page, purpose, p, expires);
+}
+
+char *
+newsletter_prefs_url(struct arena *ar, const struct config *cfg, const char *lang, int64_t id,
+    int64_t now)
+{
+	return subscriber_url(ar, cfg, lang, "prefs", "nl-prefs", id, now + NL_PREFS_TTL);
 }
 
 char *
 newsletter_unsub_url(struct arena *ar, const struct config *cfg, const char *lang, int64_t id,
     int64_t now)
 {
-	char p[32];
-
-	snprintf(p, sizeof p, "%lld", (long long)id);
-	return token_url(ar, cfg, lang, "unsubscribe", "nl-unsub", p, now + NL_UNSUB_TTL);
+	return subscriber_url(ar, cfg, lang, "unsubscribe", "nl-unsub", id, now + NL_UNSUB_TTL);
 }
 
 static const char *

@@ -23,58 +23,6 @@
 #define API_PER_PAGE 20
 #define API_SLUG_MAX 200
 
-static enum dl_err
-send_json(struct resp *rs, json_t *v)
-{
-	char *s = json_dumps(v, JSON_COMPACT | JSON_PRESERVE_ORDER);
-	enum dl_err rc;
-
-	json_decref(v);
-	if (s == NULL)
-		return DL_ERR_NOMEM;
-	rs->content_type = "application/json; charset=utf-8";
-	rc = buf_puts(&rs->body, s);
-	free(s);
-	return rc;
-}
-
-static enum dl_err
-api_error(struct resp *rs, int status, const char *message)
-{
-	json_t *v = json_pack("{s:{s:i,s:s}}", "error", "status", status, "message", message);
-
-	buf_reset(&rs->body);
-	rs->status = status;
-	rs->no_store = 1;
-	return v ? send_json(rs, v) : DL_ERR_NOMEM;
-}
-
-/* A query value encoded for a URL (unreserved bytes stay). */
-static char *
-qenc(struct req *rq, const char *s)
-{
-	static const char hex[] = "0123456789ABCDEF";
-	size_t n = strlen(s), i;
-	char *out = arena_alloc(rq->arena, n * 3 + 1), *o = out;
-	unsigned char c;
-
-	if (out == NULL)
-		return NULL;
-	for (i = 0; i < n; i++) {
-		c = (unsigned char)s[i];
-		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-		    c == '-' || c == '.' || c == '_' || c == '~') {
-			*o++ = (char)c;
-		} else {
-			*o++ = '%';
-			*o++ = hex[c >> 4];
-			*o++ = hex[c & 15];
-		}
-	}
-	*o = '\0';
-	return out;
-}
-
 /* since: Unix seconds or RFC 3339; -1 when neither. */
 static int64_t
 parse_since(const char *s)
@@ -116,15 +64,15 @@ page_api_items(struct req *rq, struct resp *rs)
 	f.tag_slug = req_query(rq, "tag");
 	f.author_slug = req_query(rq, "author");
 	if (f.lang && !config_has_edition(rq->site->cfg, f.lang))
-		return api_error(rs, 400, "lang: not an edition of this site");
+		return view_json_error(rs, 400, "lang: not an edition of this site");
 	if (!slug_ok(f.place_slug) || !slug_ok(f.tag_slug) || !slug_ok(f.author_slug))
-		return api_error(rs, 400, "place, tag and author take a slug of 1 to 200 bytes");
+		return view_json_error(rs, 400, "place, tag and author take a slug of 1 to 200 bytes");
 	if (since && (f.from = parse_since(since)) < 0)
-		return api_error(rs, 400, "since: wants an RFC 3339 date-time or Unix seconds");
+		return view_json_error(rs, 400, "since: wants an RFC 3339 date-time or Unix seconds");
 	if (pg) {
 		if (pg[0] < '1' || pg[0] > '9' || strspn(pg, "0123456789") != strlen(pg) ||
 		    strlen(pg) > 6 || (page = (size_t)strtoul(pg, NULL, 10)) > VIEW_PAGE_MAX)
-			return api_error(rs, 400, "page: wants a number from 1 to 100000");
+			return view_json_error(rs, 400, "page: wants a number from 1 to 100000");
 	}
 	rc = store_articles_list(rq->site->store, rq->arena, &f, (page - 1) * API_PER_PAGE,
 	    API_PER_PAGE, &l);
@@ -135,7 +83,7 @@ page_api_items(struct req *rq, struct resp *rs)
 		next = arena_printf(rq->arena, "/api/v1/items?page=%zu", page + 1);
 		for (i = 0; next && i < sizeof keys / sizeof keys[0]; i++)
 			if ((v = req_query(rq, keys[i])) != NULL)
-				next = arena_printf(rq->arena, "%s&%s=%s", next, keys[i], qenc(rq, v));
+				next = arena_printf(rq->arena, "%s&%s=%s", next, keys[i], view_seg(rq, v));
 		if (next == NULL || (next = view_abs(rq, next)) == NULL)
 			return DL_ERR_NOMEM;
 	}
@@ -164,7 +112,7 @@ page_api_items(struct req *rq, struct resp *rs)
 		rc = DL_ERR_NOMEM;
 		goto fail;
 	}
-	return send_json(rs, root);
+	return view_json(rs, root);
 fail:
 	json_decref(root);
 	return rc;
@@ -179,13 +127,13 @@ page_api_item(struct req *rq, struct resp *rs)
 	json_t *o;
 
 	if (uri == NULL || uri[0] == '\0')
-		return api_error(rs, 400, "wants /api/v1/items/{uri}, the uri percent-encoded");
+		return view_json_error(rs, 400, "wants /api/v1/items/{uri}, the uri percent-encoded");
 	rc = store_article_get_uri(rq->site->store, rq->arena, uri, &a);
 	if (rc == DL_ERR_NOTFOUND || (rc == DL_OK && a.status != DL_PUBLISHED))
-		return api_error(rs, 404, "no published item has this uri");
+		return view_json_error(rs, 404, "no published item has this uri");
 	if (rc != DL_OK)
 		return rc;
 	if ((rc = ninjs_emit(&a, &o)) != DL_OK)
 		return rc;
-	return send_json(rs, o);
+	return view_json(rs, o);
 }

@@ -26,32 +26,6 @@
 #define API_SEARCH_PER_PAGE 10
 #define API_SEARCH_MAX 50
 
-static enum dl_err
-send_json(struct resp *rs, json_t *v)
-{
-	char *s = json_dumps(v, JSON_COMPACT | JSON_PRESERVE_ORDER);
-	enum dl_err rc;
-
-	json_decref(v);
-	if (s == NULL)
-		return DL_ERR_NOMEM;
-	rs->content_type = "application/json; charset=utf-8";
-	rc = buf_puts(&rs->body, s);
-	free(s);
-	return rc;
-}
-
-static enum dl_err
-api_error(struct resp *rs, int status, const char *message)
-{
-	json_t *v = json_pack("{s:{s:i,s:s}}", "error", "status", status, "message", message);
-
-	buf_reset(&rs->body);
-	rs->status = status;
-	rs->no_store = 1;
-	return v ? send_json(rs, v) : DL_ERR_NOMEM;
-}
-
 enum dl_err
 page_api_search(struct req *rq, struct resp *rs)
 {
@@ -66,17 +40,17 @@ page_api_search(struct req *rq, struct resp *rs)
 	if (lim) {
 		if (lim[0] < '1' || lim[0] > '9' || strspn(lim, "0123456789") != strlen(lim) ||
 		    strlen(lim) > 3 || (per = (size_t)strtoul(lim, NULL, 10)) > API_SEARCH_MAX)
-			return api_error(rs, 400, "limit: wants a number from 1 to 50");
+			return view_json_error(rs, 400, "limit: wants a number from 1 to 50");
 	}
 	if (lang && lang[0] && !config_has_edition(rq->site->cfg, lang))
-		return api_error(rs, 400, "lang: not an edition of this site");
+		return view_json_error(rs, 400, "lang: not an edition of this site");
 	e = search_execute(rq, lang && lang[0] ? lang : NULL, per, &r);
 	if (e == DL_ERR_NOTFOUND)
-		return api_error(rs, 400, "page: wants a number from 1 to 100000");
+		return view_json_error(rs, 400, "page: wants a number from 1 to 100000");
 	if (e != DL_OK)
 		return e;
 	if (r.state != SEARCH_OK)
-		return api_error(rs, 400, i18n_get("en", r.message_key));
+		return view_json_error(rs, 400, i18n_get("en", r.message_key));
 	pages = r.list.total > 0 ? (size_t)((r.list.total + (int64_t)per - 1) / (int64_t)per) : 1;
 	root = json_object();
 	results = json_array();
@@ -137,7 +111,7 @@ page_api_search(struct req *rq, struct resp *rs)
 			}
 	}
 	tok_free(t);
-	return send_json(rs, root);
+	return view_json(rs, root);
 fail:
 	tok_free(t);
 	json_decref(root);

@@ -46,25 +46,6 @@ struct item {
 	const char *html;       /* full body, or NULL */
 };
 
-static int
-kind_of(const char *path, enum dl_term_kind *kind)
-{
-	static const struct { const char *seg; enum dl_term_kind kind; } kinds[] = {
-		{ "/place/", DL_PLACE }, { "/tag/", DL_TAG }, { "/author/", DL_AUTHOR },
-	};
-	const char *p;
-	size_t i;
-
-	if (path == NULL || path[0] != '/' || (p = strchr(path + 1, '/')) == NULL)
-		return -1;
-	for (i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
-		if (strncmp(p, kinds[i].seg, strlen(kinds[i].seg)) == 0) {
-			*kind = kinds[i].kind;
-			return 0;
-		}
-	return -1;
-}
-
 /* Fills it for list item i; DL_ERR_NOTFOUND when the article went away
  * between the list and now (skip it). */
 static enum dl_err
@@ -399,17 +380,12 @@ page_feed(struct req *rq, struct resp *rs)
 		return DL_ERR_NOTFOUND;
 	fd.fmt = (enum feed_fmt)i;
 	if (slug != NULL) {
-		if (kind_of(rq->path, &kind) != 0)
+		if (view_term_kind(rq->path, &kind) != 0)
 			return DL_ERR_NOTFOUND;
 		rc = store_term_get(rq->site->store, rq->arena, kind, rq->lang, slug, &term);
 		if (rc != DL_OK)
 			return rc;
-		if (kind == DL_PLACE)
-			f.place_slug = term.slug;
-		else if (kind == DL_TAG)
-			f.tag_slug = term.slug;
-		else
-			f.author_slug = term.slug;
+		view_filter_term(&f, kind, term.slug);
 		home = view_term_path(rq, rq->lang, kind, term.slug);
 		fd.title = arena_printf(rq->arena, "%s \xE2\x80\x94 %s", cfg->site_name, term.name);
 		fd.subtitle = arena_printf(rq->arena, "%s: %s", i18n_get(rq->lang, "latest"), term.name);

@@ -1,29 +1,8 @@
 /* listing.c - /{lang}/place/{slug}, /{lang}/tag/{slug}, /{lang}/author/{slug}:
  * the published articles of one term, newest first, paginated. */
-#include <string.h>
 #include "pages/page.h"
 #include "pages/synd.h"
 #include "pages/view.h"
-
-/* The kind from the path's second segment ("/en/place/japan"). */
-static int
-kind_of(const char *path, enum dl_term_kind *kind)
-{
-	static const struct { const char *seg; enum dl_term_kind kind; } kinds[] = {
-		{ "place/", DL_PLACE }, { "tag/", DL_TAG }, { "author/", DL_AUTHOR },
-	};
-	const char *p;
-	size_t i;
-
-	if (path == NULL || path[0] != '/' || (p = strchr(path + 1, '/')) == NULL)
-		return -1;
-	for (i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
-		if (strncmp(p + 1, kinds[i].seg, strlen(kinds[i].seg)) == 0) {
-			*kind = kinds[i].kind;
-			return 0;
-		}
-	return -1;
-}
 
 enum dl_err
 page_listing(struct req *rq, struct resp *rs)
@@ -37,7 +16,7 @@ page_listing(struct req *rq, struct resp *rs)
 	char *base;
 	enum dl_err rc;
 
-	if (slug == NULL || kind_of(rq->path, &kind) != 0)
+	if (slug == NULL || view_term_kind(rq->path, &kind) != 0)
 		return DL_ERR_NOTFOUND;
 	rc = store_term_get(rq->site->store, rq->arena, kind, rq->lang, slug, &term);
 	if (rc == DL_ERR_NOTFOUND) {   /* renamed or merged in the newsroom: 301 to the new URL */
@@ -53,12 +32,7 @@ page_listing(struct req *rq, struct resp *rs)
 	if (rc != DL_OK)
 		return rc;
 	f.lang = rq->lang;
-	if (kind == DL_PLACE)
-		f.place_slug = term.slug;
-	else if (kind == DL_TAG)
-		f.tag_slug = term.slug;
-	else
-		f.author_slug = term.slug;
+	view_filter_term(&f, kind, term.slug);
 	ctx = page_context(rq, term.name);
 	base = view_term_path(rq, rq->lang, kind, term.slug);
 	if (ctx == NULL || base == NULL) {

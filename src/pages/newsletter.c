@@ -1,7 +1,8 @@
 /* newsletter.c - the reader's side of the newsletters:
  *   GET  /{lang}/newsletter              the subscribe form
  *   POST /{lang}/newsletter              subscribe (double opt-in)
- *   GET  /{lang}/newsletter/confirm?t=   follow the confirmation link
+ *   GET  /{lang}/newsletter/confirm?t=   the confirmation link: a button only
+ *   POST /{lang}/newsletter/confirm      t= in the form: confirms
  *   GET|POST /{lang}/newsletter/prefs?t= preferences through the signed link
  *   GET|POST /{lang}/newsletter/unsubscribe?t=  RFC 8058 one-click (POST)
  * The subscribe answer is the same whether or not the address is known.
@@ -237,6 +238,19 @@ page_newsletter_confirm(struct req *rq, struct resp *rs)
 
 	if (!token_id(rq, rs, "nl-confirm", &id, &nonce, &e))
 		return e;
+	if (strcmp(rq->method, "POST") != 0) {
+		/* A GET changes nothing (mail scanners prefetch links): a button
+		 * posts the same signed token, which is the only authority. */
+		const char *t = req_query(rq, "t");
+		json_t *form = json_pack("{s:{s:s,s:s}}", "confirm",
+		    "action", arena_printf(rq->arena, "/%s/newsletter/confirm", rq->lang),
+		    "token", t ? t : "");
+
+		if (form == NULL)
+			return DL_ERR_NOMEM;
+		return show(rq, rs, 200, i18n_get(rq->lang, "newsletter"),
+		    i18n_get(rq->lang, "nl_confirm_question"), 0, form);
+	}
 	e = store_subscriber_confirm(rq->site->store, id, nonce, (int64_t)time(NULL));
 	if (e == DL_OK)
 		return show(rq, rs, 200, i18n_get(rq->lang, "newsletter"),

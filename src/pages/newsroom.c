@@ -60,17 +60,24 @@ nr_render(struct req *rq, struct resp *rs, const char *name, json_t *ctx)
 }
 
 enum dl_err
+nr_render_if(struct req *rq, struct resp *rs, const char *name, json_t *ctx, int failed)
+{
+	if (ctx == NULL || failed) {
+		json_decref(ctx);
+		return DL_ERR_NOMEM;
+	}
+	return nr_render(rq, rs, name, ctx);
+}
+
+enum dl_err
 nr_message(struct req *rq, struct resp *rs, const struct dl_user *u, int status, const char *key,
     const char *arg)
 {
 	json_t *ctx = nr_context(rq, u, "nr_newsroom");
 
 	rs->status = status;
-	if (ctx == NULL || view_set(ctx, "message", view_fmt(rq, key, arg, NULL))) {
-		json_decref(ctx);
-		return DL_ERR_NOMEM;
-	}
-	return nr_render(rq, rs, "newsroom_message", ctx);
+	return nr_render_if(rq, rs, "newsroom_message", ctx,
+	    ctx == NULL || view_set(ctx, "message", view_fmt(rq, key, arg, NULL)));
 }
 
 enum dl_err
@@ -109,14 +116,13 @@ login_form(struct req *rq, struct resp *rs, int status, const char *msg_key, con
     const char *email, const char *next)
 {
 	json_t *ctx = nr_context(rq, NULL, "nr_login_title");
+	const char *tok = auth_login_token(rq, rs);
 
 	rs->status = status;
-	if (ctx == NULL || view_set(ctx, "email", email) || view_set(ctx, "next", safe_next(next)) ||
-	    (msg_key && view_set(ctx, "error", view_fmt(rq, msg_key, arg, NULL)))) {
-		json_decref(ctx);
-		return DL_ERR_NOMEM;
-	}
-	return nr_render(rq, rs, "newsroom_login", ctx);
+	return nr_render_if(rq, rs, "newsroom_login", ctx, ctx == NULL || tok == NULL ||
+	    view_set(ctx, "csrf", tok) || view_set(ctx, "email", email) ||
+	    view_set(ctx, "next", safe_next(next)) ||
+	    (msg_key && view_set(ctx, "error", view_fmt(rq, msg_key, arg, NULL))));
 }
 
 enum dl_err
@@ -134,6 +140,9 @@ page_nr_login(struct req *rq, struct resp *rs)
 			return nr_redirect(rq, rs, "/newsroom/");
 		return login_form(rq, rs, 200, NULL, NULL, NULL, req_query(rq, "next"));
 	}
+	/* Login CSRF: the signed token must match this browser's dl_login. */
+	if (!auth_origin_ok(rq) || !auth_login_token_ok(rq))
+		return auth_refuse_csrf(rq, rs);
 	e = auth_login(rq, rs, req_form(rq, "email"), req_form(rq, "password"), &res, &wait);
 	if (e != DL_OK)
 		return e;
@@ -185,14 +194,10 @@ password_form(struct req *rq, struct resp *rs, const struct dl_user *u, int stat
 
 	snprintf(min, sizeof min, "%d", AUTH_PASSWORD_MIN);
 	rs->status = status;
-	if (ctx == NULL || view_set(ctx, "token", token) ||
+	return nr_render_if(rq, rs, "newsroom_password", ctx, ctx == NULL || view_set(ctx, "token", token) ||
 	    json_object_set_new(ctx, "change", json_boolean(token == NULL)) ||
 	    view_set(ctx, "hint", view_fmt(rq, "nr_password_hint", min, NULL)) ||
-	    (msg_key && view_set(ctx, "error", i18n_get(rq->lang, msg_key)))) {
-		json_decref(ctx);
-		return DL_ERR_NOMEM;
-	}
-	return nr_render(rq, rs, "newsroom_password", ctx);
+	    (msg_key && view_set(ctx, "error", i18n_get(rq->lang, msg_key))));
 }
 
 enum dl_err
@@ -235,6 +240,8 @@ page_nr_set_password(struct req *rq, struct resp *rs)
 	enum dl_err e;
 
 	rs->no_store = 1;
+	if (strcmp(rq->method, "POST") == 0 && !auth_origin_ok(rq))
+		return auth_refuse_csrf(rq, rs);
 	tok = strcmp(rq->method, "POST") == 0 ? req_form(rq, "token") : req_query(rq, "token");
 	if (tok == NULL || strlen(tok) != AUTH_TOKEN_HEX)
 		return nr_message(rq, rs, NULL, 400, "nr_link_bad", NULL);

@@ -23,6 +23,11 @@ enum dl_err nr_redirect(struct req *rq, struct resp *rs, const char *location) D
 /* Renders newsroom template `name` with ctx (stolen), no-store. */
 enum dl_err nr_render(struct req *rq, struct resp *rs, const char *name, json_t *ctx) DL_WUR;
 
+/* nr_render() when `failed` is 0; otherwise (a chain of view_set() calls
+ * that ran out of memory) frees ctx and returns DL_ERR_NOMEM. */
+enum dl_err nr_render_if(struct req *rq, struct resp *rs, const char *name, json_t *ctx,
+    int failed) DL_WUR;
+
 /* The localized name of an article status. */
 const char *nr_status_name(struct req *rq, int status);
 

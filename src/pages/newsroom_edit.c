@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unicode/ucal.h>
+#include <unicode/ustring.h>
 #include "base/i18n.h"
 #include "content/markdown.h"
 #include "content/slug.h"
@@ -145,40 +147,118 @@ out:
 	return s;
 }
 
-/* "2026-11-27T08:40[:10]" in UTC; 0 when empty or malformed. */
-static int64_t
-parse_time(const char *s)
+/* ---- publish times, in the site's time zone (config timezone) ---- */
+
+#define TZ_MAX 64
+
+/* A lenient Gregorian calendar in zone `tz` (UTC when ICU does not know
+ * it), its resolved name in `name`; NULL when ICU fails. The caller closes
+ * it with ucal_close(). */
+static UCalendar *
+zone_calendar(const char *tz, char name[TZ_MAX])
 {
-	struct tm tm;
+	UErrorCode st = U_ZERO_ERROR;
+	UChar zone[TZ_MAX], canon[TZ_MAX];
+	UBool sys = 0;
+	UCalendar *cal;
+
+	if (tz && tz[0] && strlen(tz) < TZ_MAX) {
+		u_strFromUTF8(zone, TZ_MAX, NULL, tz, -1, &st);
+		if (U_SUCCESS(st))
+			ucal_getCanonicalTimeZoneID(zone, -1, canon, TZ_MAX, &sys, &st);
+	}
+	if (tz && tz[0] && strlen(tz) < TZ_MAX && U_SUCCESS(st) && sys) {
+		snprintf(name, TZ_MAX, "%s", tz);
+	} else {
+		u_uastrcpy(zone, "UTC");
+		snprintf(name, TZ_MAX, "UTC");
+	}
+	st = U_ZERO_ERROR;
+	cal = ucal_open(zone, -1, "en_US_POSIX", UCAL_GREGORIAN, &st);
+	if (U_FAILURE(st)) {
+		if (cal)
+			ucal_close(cal);
+		return NULL;
+	}
+	ucal_setAttribute(cal, UCAL_LENIENT, 1);
+	/* A wall time that happens twice (autumn): the first. One that never
+	 * happens (the spring gap): moved forward by the gap, 02:30 -> 03:30. */
+	ucal_setAttribute(cal, UCAL_REPEATED_WALL_TIME, UCAL_WALLTIME_FIRST);
+	ucal_setAttribute(cal, UCAL_SKIPPED_WALL_TIME, UCAL_WALLTIME_LAST);
+	return cal;
+}
+
+/* The resolved name of zone `tz` (what the editor's times are in). */
+static enum dl_err
+zone_calendar_name(const char *tz, char name[TZ_MAX])
+{
+	UCalendar *cal = zone_calendar(tz, name);
+
+	if (cal == NULL)
+		return DL_ERR_UNSUPPORTED;
+	ucal_close(cal);
+	return DL_OK;
+}
+
+static int
+days_in_month(int y, int m)
+{
+	static const int d[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+
+	if (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
+		return 29;
+	return d[m - 1];
+}
+
+/* "2026-11-27T08:40[:10]", a wall time in zone `tz`, as Unix time; 0 when
+ * empty or malformed. */
+static int64_t
+parse_time(const char *tz, const char *s)
+{
+	UErrorCode st = U_ZERO_ERROR;
+	char name[TZ_MAX];
+	UCalendar *cal;
+	UDate ms;
 	int y, mo, d, h, mi, sec = 0, n;
 
 	if (s == NULL || s[0] == '\0')
 		return 0;
 	n = sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d", &y, &mo, &d, &h, &mi, &sec);
-	if (n < 5 || y < 1970 || y > 9999 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 ||
-	    mi > 59 || sec < 0 || sec > 59 || h < 0 || mi < 0)
+	if (n < 5 || y < 1970 || y > 9999 || mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, mo) ||
+	    h > 23 || mi > 59 || sec < 0 || sec > 59 || h < 0 || mi < 0)
 		return 0;
-	memset(&tm, 0, sizeof tm);
-	tm.tm_year = y - 1900;
-	tm.tm_mon = mo - 1;
-	tm.tm_mday = d;
-	tm.tm_hour = h;
-	tm.tm_min = mi;
-	tm.tm_sec = sec;
-	return (int64_t)timegm(&tm);
+	if ((cal = zone_calendar(tz, name)) == NULL)
+		return 0;
+	ucal_clear(cal);
+	ucal_setDateTime(cal, y, mo - 1, d, h, mi, sec, &st);
+	ms = ucal_getMillis(cal, &st);
+	ucal_close(cal);
+	return U_SUCCESS(st) ? (int64_t)(ms / 1000.0) : 0;
 }
 
+/* Unix time `t` as "YYYY-MM-DDTHH:MM:SS" on the wall clock of zone `tz`
+ * (the datetime-local field's value); "" for 0. */
 static char *
-format_time(struct arena *ar, int64_t t)
+format_time(struct arena *ar, const char *tz, int64_t t)
 {
-	time_t tt = (time_t)t;
-	struct tm tm;
-	char b[32];
+	UErrorCode st = U_ZERO_ERROR;
+	char name[TZ_MAX];
+	UCalendar *cal;
+	int f[6];
 
-	if (t <= 0 || gmtime_r(&tt, &tm) == NULL)
+	if (t <= 0 || (cal = zone_calendar(tz, name)) == NULL)
 		return arena_strdup(ar, "");
-	strftime(b, sizeof b, "%Y-%m-%dT%H:%M:%S", &tm);
-	return arena_strdup(ar, b);
+	ucal_setMillis(cal, (UDate)t * 1000.0, &st);
+	f[0] = ucal_get(cal, UCAL_YEAR, &st);
+	f[1] = ucal_get(cal, UCAL_MONTH, &st) + 1;
+	f[2] = ucal_get(cal, UCAL_DATE, &st);
+	f[3] = ucal_get(cal, UCAL_HOUR_OF_DAY, &st);
+	f[4] = ucal_get(cal, UCAL_MINUTE, &st);
+	f[5] = ucal_get(cal, UCAL_SECOND, &st);
+	ucal_close(cal);
+	if (U_FAILURE(st))
+		return arena_strdup(ar, "");
+	return arena_printf(ar, "%04d-%02d-%02dT%02d:%02d:%02d", f[0], f[1], f[2], f[3], f[4], f[5]);
 }
 
 /* Builds the article from fields (body rendered and sanitized). On bad
@@ -245,8 +325,8 @@ fields_of(struct req *rq, const struct dl_article *a, const struct dl_draft *d, 
 	f->body = has_draft && d->markdown[0] ? d->markdown : a->body_text;
 	f->places = join_terms(rq->arena, a->places, a->n_places);
 	f->tags = join_terms(rq->arena, a->tags, a->n_tags);
-	f->publish_at = format_time(rq->arena, has_draft && d->publish_at ? d->publish_at :
-	    a->status == DL_SCHEDULED ? a->first_created : 0);
+	f->publish_at = format_time(rq->arena, rq->site->cfg->timezone,
+	    has_draft && d->publish_at ? d->publish_at : a->status == DL_SCHEDULED ? a->first_created : 0);
 	return f->places && f->tags && f->publish_at ? DL_OK : DL_ERR_NOMEM;
 }
 
@@ -295,6 +375,26 @@ not_found(struct req *rq, struct resp *rs, const struct dl_user *u)
 	return nr_message(rq, rs, u, 404, "nr_not_found", NULL);
 }
 
+/* For the pages of article {id}: a user of at least role `min` (auth_require)
+ * and the article (load). DL_ERR_INVALID when the answer is already in rs
+ * (login, 403, or 404 for an article this user may not see): the handler
+ * then returns DL_OK. */
+static enum dl_err
+open_article(struct req *rq, struct resp *rs, enum dl_role min, struct dl_user *u,
+    struct dl_article *a, struct dl_draft *d, int *has_draft)
+{
+	enum dl_err e;
+
+	if ((e = auth_require(rq, rs, min, u)) != DL_OK)
+		return e;
+	e = load(rq, u, a, d, has_draft);
+	if (e == DL_ERR_NOTFOUND) {
+		e = not_found(rq, rs, u);
+		return e == DL_OK ? DL_ERR_INVALID : e;
+	}
+	return e;
+}
+
 /* ---- the form ---- */
 
 static enum dl_err
@@ -304,6 +404,7 @@ edit_form(struct req *rq, struct resp *rs, const struct dl_user *u, const struct
 	json_t *ctx = nr_context(rq, u, a ? "nr_edit_title" : "nr_new_title"), *eds, *o;
 	int editable = a == NULL || can_edit(u, 0, a->status);
 	const char *done = req_query(rq, "done");
+	char zname[TZ_MAX];
 	size_t i;
 
 	if (a && u->role < DL_ROLE_EDITOR)
@@ -326,7 +427,9 @@ edit_form(struct req *rq, struct resp *rs, const struct dl_user *u, const struct
 	for (i = 0; i < N_FIELDS; i++)
 		if (view_set(ctx, field_names[i], *field_slot((struct fields *)f, i)))
 			goto nomem;
-	if (json_object_set_new(ctx, "editable", json_boolean(editable)) ||
+	if (zone_calendar_name(rq->site->cfg->timezone, zname) != DL_OK ||
+	    view_set(ctx, "time_zone", view_fmt(rq, "nr_time_zone", zname, NULL)) ||
+	    json_object_set_new(ctx, "editable", json_boolean(editable)) ||
 	    json_object_set_new(ctx, "is_editor", json_boolean(u->role >= DL_ROLE_EDITOR)) ||
 	    (error_key && view_set(ctx, "error", i18n_get(rq->lang, error_key))))
 		goto nomem;
@@ -433,7 +536,7 @@ apply(struct req *rq, const struct dl_user *u, const struct dl_article *old,
 		d.publish_at = 0;
 		break;
 	case A_SCHEDULE:
-		when = parse_time(f->publish_at);
+		when = parse_time(rq->site->cfg->timezone, f->publish_at);
 		if (when <= now) {
 			*bad = "nr_schedule_past";
 			return DL_ERR_INVALID;
@@ -501,15 +604,10 @@ page_nr_edit(struct req *rq, struct resp *rs)
 	enum action act;
 	enum dl_err e;
 
-	if ((e = auth_require(rq, rs, DL_ROLE_AUTHOR, &u)) != DL_OK)
+	e = is_new ? auth_require(rq, rs, DL_ROLE_AUTHOR, &u) :
+	    open_article(rq, rs, DL_ROLE_AUTHOR, &u, &a, &d, &has_draft);
+	if (e != DL_OK)
 		return e == DL_ERR_INVALID ? DL_OK : e;
-	if (!is_new) {
-		e = load(rq, &u, &a, &d, &has_draft);
-		if (e == DL_ERR_NOTFOUND)
-			return not_found(rq, rs, &u);
-		if (e != DL_OK)
-			return e;
-	}
 	if (strcmp(rq->method, "POST") != 0) {
 		if (is_new) {
 			memset(&f, 0, sizeof f);
@@ -554,17 +652,13 @@ render_public(struct req *rq, struct resp *rs, const struct dl_article *a)
 	if ((ctx = page_context(rq, a->headline)) == NULL)
 		return DL_ERR_NOMEM;
 	art = view_article(rq, a);
-	if (art == NULL || json_object_set_new(ctx, "article", art) ||
-	    view_set(ctx, "description", a->standfirst) ||
+	return nr_render_if(rq, rs, "article", ctx, art == NULL ||
+	    json_object_set_new(ctx, "article", art) || view_set(ctx, "description", a->standfirst) ||
 	    view_set(ctx, "newsletter_text", view_fmt(rq, "newsletter_prompt",
 	        rq->site->cfg->site_name, NULL)) ||
 	    json_object_set_new(ctx, "related", json_array()) ||
 	    json_object_set_new(ctx, "translations", json_array()) ||
-	    json_object_set_new(ctx, "alternates", json_array())) {
-		json_decref(ctx);
-		return DL_ERR_NOMEM;
-	}
-	return nr_render(rq, rs, "article", ctx);
+	    json_object_set_new(ctx, "alternates", json_array()));
 }
 
 enum dl_err
@@ -578,16 +672,13 @@ page_nr_preview(struct req *rq, struct resp *rs)
 	int has_draft;
 	enum dl_err e;
 
-	if ((e = auth_require(rq, rs, DL_ROLE_AUTHOR, &u)) != DL_OK)
-		return e == DL_ERR_INVALID ? DL_OK : e;
 	if (req_param(rq, "id")) {
-		e = load(rq, &u, &a, &d, &has_draft);
-		if (e == DL_ERR_NOTFOUND)
-			return not_found(rq, rs, &u);
-		if (e != DL_OK)
-			return e;
+		if ((e = open_article(rq, rs, DL_ROLE_AUTHOR, &u, &a, &d, &has_draft)) != DL_OK)
+			return e == DL_ERR_INVALID ? DL_OK : e;
 		return render_public(rq, rs, &a);
 	}
+	if ((e = auth_require(rq, rs, DL_ROLE_AUTHOR, &u)) != DL_OK)
+		return e == DL_ERR_INVALID ? DL_OK : e;
 	memset(&a, 0, sizeof a);
 	fields_from_form(rq, &f);
 	a.uri = "";
@@ -616,13 +707,8 @@ page_nr_revisions(struct req *rq, struct resp *rs)
 	int has_draft;
 	enum dl_err e;
 
-	if ((e = auth_require(rq, rs, DL_ROLE_AUTHOR, &u)) != DL_OK)
+	if ((e = open_article(rq, rs, DL_ROLE_AUTHOR, &u, &a, &d, &has_draft)) != DL_OK)
 		return e == DL_ERR_INVALID ? DL_OK : e;
-	e = load(rq, &u, &a, &d, &has_draft);
-	if (e == DL_ERR_NOTFOUND)
-		return not_found(rq, rs, &u);
-	if (e != DL_OK)
-		return e;
 	if ((e = store_revisions(rq->site->store, rq->arena, a.id, REVISIONS_SHOWN, &v, &n)) != DL_OK)
 		return e;
 	if ((ctx = nr_context(rq, &u, "nr_revisions_title")) == NULL)
@@ -749,13 +835,8 @@ page_nr_diff(struct req *rq, struct resp *rs)
 	int has_draft;
 	enum dl_err e;
 
-	if ((e = auth_require(rq, rs, DL_ROLE_AUTHOR, &u)) != DL_OK)
+	if ((e = open_article(rq, rs, DL_ROLE_AUTHOR, &u, &a, &d, &has_draft)) != DL_OK)
 		return e == DL_ERR_INVALID ? DL_OK : e;
-	e = load(rq, &u, &a, &d, &has_draft);
-	if (e == DL_ERR_NOTFOUND)
-		return not_found(rq, rs, &u);
-	if (e != DL_OK)
-		return e;
 	if (qa == NULL || qb == NULL ||
 	    store_revision_get(rq->site->store, rq->arena, atoll(qa), &ra) != DL_OK ||
 	    store_revision_get(rq->site->store, rq->arena, atoll(qb), &rb) != DL_OK ||
@@ -807,13 +888,8 @@ page_nr_restore(struct req *rq, struct resp *rs)
 	int64_t id;
 	enum dl_err e;
 
-	if ((e = auth_require(rq, rs, DL_ROLE_AUTHOR, &u)) != DL_OK)
+	if ((e = open_article(rq, rs, DL_ROLE_AUTHOR, &u, &a, &d, &has_draft)) != DL_OK)
 		return e == DL_ERR_INVALID ? DL_OK : e;
-	e = load(rq, &u, &a, &d, &has_draft);
-	if (e == DL_ERR_NOTFOUND)
-		return not_found(rq, rs, &u);
-	if (e != DL_OK)
-		return e;
 	if (!can_edit(&u, d.owner, a.status))
 		return nr_message(rq, rs, &u, 403, "nr_forbidden", NULL);
 	if (rev == NULL || store_revision_get(rq->site->store, rq->arena, atoll(rev), &r) != DL_OK ||
@@ -845,13 +921,8 @@ page_nr_correct(struct req *rq, struct resp *rs)
 	int64_t now = (int64_t)time(NULL);
 	enum dl_err e;
 
-	if ((e = auth_require(rq, rs, DL_ROLE_EDITOR, &u)) != DL_OK)
+	if ((e = open_article(rq, rs, DL_ROLE_EDITOR, &u, &a, &d, &has_draft)) != DL_OK)
 		return e == DL_ERR_INVALID ? DL_OK : e;
-	e = load(rq, &u, &a, &d, &has_draft);
-	if (e == DL_ERR_NOTFOUND)
-		return not_found(rq, rs, &u);
-	if (e != DL_OK)
-		return e;
 	if (note == NULL || note[0] == '\0' || strlen(note) > NOTE_MAX)
 		return nr_message(rq, rs, &u, 422, "nr_need_note", NULL);
 	if ((e = store_correction_add(rq->site->store, a.id, u.id, now, note)) != DL_OK)

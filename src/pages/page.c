@@ -137,6 +137,32 @@ view_seg(struct req *rq, const char *s)
 	return out;
 }
 
+enum dl_err
+view_json(struct resp *rs, json_t *v)
+{
+	char *s = json_dumps(v, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	enum dl_err rc;
+
+	json_decref(v);
+	if (s == NULL)
+		return DL_ERR_NOMEM;
+	rs->content_type = "application/json; charset=utf-8";
+	rc = buf_puts(&rs->body, s);
+	free(s);
+	return rc;
+}
+
+enum dl_err
+view_json_error(struct resp *rs, int status, const char *message)
+{
+	json_t *v = json_pack("{s:{s:i,s:s}}", "error", "status", status, "message", message);
+
+	buf_reset(&rs->body);
+	rs->status = status;
+	rs->no_store = 1;
+	return v ? view_json(rs, v) : DL_ERR_NOMEM;
+}
+
 char *
 view_article_path(struct req *rq, const char *lang, const char *slug)
 {
@@ -152,6 +178,36 @@ view_term_path(struct req *rq, const char *lang, enum dl_term_kind kind, const c
 	char *s = view_seg(rq, slug);
 
 	return s ? arena_printf(rq->arena, "/%s/%s/%s", lang, seg[kind], s) : NULL;
+}
+
+int
+view_term_kind(const char *path, enum dl_term_kind *kind)
+{
+	static const struct { const char *seg; enum dl_term_kind kind; } kinds[] = {
+		{ "/place/", DL_PLACE }, { "/tag/", DL_TAG }, { "/author/", DL_AUTHOR },
+	};
+	const char *p;
+	size_t i;
+
+	if (path == NULL || path[0] != '/' || (p = strchr(path + 1, '/')) == NULL)
+		return -1;
+	for (i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
+		if (strncmp(p, kinds[i].seg, strlen(kinds[i].seg)) == 0) {
+			*kind = kinds[i].kind;
+			return 0;
+		}
+	return -1;
+}
+
+void
+view_filter_term(struct dl_filter *f, enum dl_term_kind kind, const char *slug)
+{
+	if (kind == DL_PLACE)
+		f->place_slug = slug;
+	else if (kind == DL_TAG)
+		f->tag_slug = slug;
+	else
+		f->author_slug = slug;
 }
 
 char *

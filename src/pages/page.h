@@ -14,7 +14,6 @@ enum dl_err page_article(struct req *rq, struct resp *rs);   /* /{lang}/news/{sl
 enum dl_err page_print(struct req *rq, struct resp *rs);     /* /{lang}/news/{slug}/print */
 enum dl_err page_listing(struct req *rq, struct resp *rs);   /* /{lang}/place|tag|author/{slug} */
 enum dl_err page_archive(struct req *rq, struct resp *rs);   /* /{lang}/archive[/{year}/{month}] */
-enum dl_err page_coming(struct req *rq, struct resp *rs);    /* share, newsletter: "coming soon" */
 enum dl_err page_share(struct req *rq, struct resp *rs);     /* /{lang}/share/{slug}, GET and POST */
 /* Newsletters (src/pages/newsletter.c): /{lang}/newsletter (GET form, POST
  * subscribe), /confirm, /prefs (GET, POST), /unsubscribe (GET, POST one-click). */

@@ -171,32 +171,6 @@ search_item_snippets(struct req *rq, struct tok *t, const struct search_run *r,
 	return DL_OK;
 }
 
-/* s percent-encoded for a query value; arena. */
-static char *
-qenc(struct req *rq, const char *s)
-{
-	static const char hex[] = "0123456789ABCDEF";
-	size_t n = strlen(s), i;
-	char *out = arena_alloc(rq->arena, n * 3 + 1), *o = out;
-	unsigned char c;
-
-	if (out == NULL)
-		return NULL;
-	for (i = 0; i < n; i++) {
-		c = (unsigned char)s[i];
-		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-		    c == '-' || c == '.' || c == '_' || c == '~') {
-			*o++ = (char)c;
-		} else {
-			*o++ = '%';
-			*o++ = hex[c >> 4];
-			*o++ = hex[c & 15];
-		}
-	}
-	*o = '\0';
-	return out;
-}
-
 char *
 search_query_string(struct req *rq, const struct search_run *r, int with_lang, size_t page,
     const char *sort)
@@ -206,14 +180,14 @@ search_query_string(struct req *rq, const struct search_run *r, int with_lang, s
 	const char *x;
 	size_t i;
 
-	if ((v = qenc(rq, r->q.text)) == NULL || (s = arena_printf(rq->arena, "q=%s", v)) == NULL)
+	if ((v = view_seg(rq, r->q.text)) == NULL || (s = arena_printf(rq->arena, "q=%s", v)) == NULL)
 		return NULL;
 	if (with_lang && r->s.lang && (s = arena_printf(rq->arena, "%s&lang=%s", s, r->s.lang)) == NULL)
 		return NULL;
 	for (i = 0; i < sizeof keys / sizeof keys[0]; i++) {
 		if ((x = req_query(rq, keys[i])) == NULL || x[0] == '\0')
 			continue;
-		if ((v = qenc(rq, x)) == NULL || (s = arena_printf(rq->arena, "%s&%s=%s", s, keys[i], v)) == NULL)
+		if ((v = view_seg(rq, x)) == NULL || (s = arena_printf(rq->arena, "%s&%s=%s", s, keys[i], v)) == NULL)
 			return NULL;
 	}
 	if (sort == NULL)

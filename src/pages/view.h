@@ -29,13 +29,23 @@ char *view_kicker(struct req *rq, const struct dl_term *places, size_t n);
 char *view_time(struct req *rq, int64_t t, enum i18n_date_style style);
 char *view_iso(struct req *rq, int64_t t);
 
-/* A path segment percent-encoded (everything but unreserved bytes and
- * UTF-8 sequences is encoded); arena. */
+/* s percent-encoded for a path segment or a query value: every byte but
+ * the unreserved A-Z a-z 0-9 - . _ ~ is encoded (UTF-8 bytes too); NULL
+ * gives "". Arena. */
 char *view_seg(struct req *rq, const char *s);
 
 /* "/{lang}/news/{slug}" and friends; arena. */
 char *view_article_path(struct req *rq, const char *lang, const char *slug);
 char *view_term_path(struct req *rq, const char *lang, enum dl_term_kind kind, const char *slug);
+
+/* The kind of term a path names by its second segment: "/en/place/japan"
+ * (and "/en/place/japan/feed.rss") -> DL_PLACE; likewise tag/ and author/.
+ * 0 with *kind set; -1 for any other path or NULL. */
+int view_term_kind(const char *path, enum dl_term_kind *kind);
+
+/* Narrows f to the articles of the term `slug` of `kind` (sets the
+ * filter's place_slug, tag_slug or author_slug; slug is not copied). */
+void view_filter_term(struct dl_filter *f, enum dl_term_kind kind, const char *slug);
 
 /* cfg->base_url joined with `path` (arena). */
 char *view_abs(struct req *rq, const char *path);
@@ -75,6 +85,14 @@ enum dl_err view_list(struct req *rq, const struct dl_filter *f, const char *bas
 /* One month of the archive as {name ("December 2025" in rq->lang), url,
  * count}. NULL when out of memory. Defined in archive.c. */
 json_t *view_month(struct req *rq, const struct dl_month *m);
+
+/* The JSON API's answers (src/pages/api*.c). view_json takes v (stolen,
+ * may be NULL) and appends it, compact and in key order, to the body as
+ * application/json; charset=utf-8. view_json_error replaces the body with
+ * {"error": {"status", "message"}}, sets the status and no_store. Both
+ * DL_ERR_NOMEM when out of memory. */
+enum dl_err view_json(struct resp *rs, json_t *v) DL_WUR;
+enum dl_err view_json_error(struct resp *rs, int status, const char *message) DL_WUR;
 
 /* The article's own fields for article.mustache and print.mustache:
  * headline, standfirst, byline, author_url, kicker, date, iso, url,

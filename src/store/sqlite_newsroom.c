@@ -39,6 +39,74 @@ run(struct store *st, sqlite3_stmt *s, const char *what)
 	return DL_OK;
 }
 
+/* Reads the current row of s into out (a struct of the caller's type). */
+typedef enum dl_err (*row_fn)(struct arena *ar, sqlite3_stmt *s, void *out);
+
+/* Steps a query that gives at most one row and reads it with fill:
+ * DL_ERR_NOTFOUND without a row; resets the statement. */
+static enum dl_err
+one_row(struct store *st, struct arena *ar, sqlite3_stmt *s, const char *what, row_fn fill,
+    void *out)
+{
+	enum dl_err e;
+	int rc = sqlite3_step(s);
+
+	if (rc == SQLITE_ROW)
+		e = fill(ar, s, out);
+	else
+		e = rc == SQLITE_DONE ? DL_ERR_NOTFOUND : dberr(st, what);
+	sqlite3_reset(s);
+	return e;
+}
+
+/* Steps a query of many rows into an array from the arena of up to `cap`
+ * items of `size` bytes, each read by fill; *n of them. Resets. */
+static enum dl_err
+all_rows(struct arena *ar, sqlite3_stmt *s, row_fn fill, size_t size, size_t cap, void **items,
+    size_t *n)
+{
+	enum dl_err e = DL_OK;
+	char *v;
+
+	*n = 0;
+	if ((v = arena_alloc(ar, (cap ? cap : 1) * size)) == NULL) {
+		sqlite3_reset(s);
+		return DL_ERR_NOMEM;
+	}
+	*items = v;
+	while (e == DL_OK && *n < cap && sqlite3_step(s) == SQLITE_ROW)
+		if ((e = fill(ar, s, v + *n * size)) == DL_OK)
+			(*n)++;
+	sqlite3_reset(s);
+	return e;
+}
+
+/* one_row() for a query with one integer parameter (an id). */
+static enum dl_err
+row_by_id(struct store *st, struct arena *ar, const char *sql, int64_t id, const char *what,
+    row_fn fill, void *out)
+{
+	sqlite3_stmt *s = sqlite_stmt(st, sql);
+
+	if (s == NULL)
+		return DL_ERR_DB;
+	sqlite3_bind_int64(s, 1, id);
+	return one_row(st, ar, s, what, fill, out);
+}
+
+static enum dl_err
+fill_id(struct arena *ar, sqlite3_stmt *s, void *out)
+{
+	*(int64_t *)out = sqlite3_column_int64(s, 0);
+	return DL_OK;
+}
+
+static enum dl_err
+fill_text(struct arena *ar, sqlite3_stmt *s, void *out)
+{
+	return (*(const char **)out = str(ar, s, 0)) ? DL_OK : DL_ERR_NOMEM;
+}
+
 /* ---- accounts ---- */
 
 enum dl_err
@@ -63,24 +131,16 @@ store_user_add(struct store *st, const char *email, const char *name, int role, 
 }
 
 static enum dl_err
-user_row(struct store *st, struct arena *ar, sqlite3_stmt *s, struct dl_account *out)
+fill_user(struct arena *ar, sqlite3_stmt *s, void *o)
 {
-	enum dl_err e = DL_OK;
-	int rc = sqlite3_step(s);
+	struct dl_account *out = o;
 
-	if (rc == SQLITE_ROW) {
-		out->id = sqlite3_column_int64(s, 0);
-		out->email = str(ar, s, 1);
-		out->name = str(ar, s, 2);
-		out->role = sqlite3_column_int(s, 3);
-		out->pwhash = str(ar, s, 4);
-		if (!out->email || !out->name || !out->pwhash)
-			e = DL_ERR_NOMEM;
-	} else {
-		e = rc == SQLITE_DONE ? DL_ERR_NOTFOUND : dberr(st, "get user");
-	}
-	sqlite3_reset(s);
-	return e;
+	out->id = sqlite3_column_int64(s, 0);
+	out->email = str(ar, s, 1);
+	out->name = str(ar, s, 2);
+	out->role = sqlite3_column_int(s, 3);
+	out->pwhash = str(ar, s, 4);
+	return out->email && out->name && out->pwhash ? DL_OK : DL_ERR_NOMEM;
 }
 
 enum dl_err
@@ -92,19 +152,14 @@ store_user_get(struct store *st, struct arena *ar, const char *email, struct dl_
 	if (s == NULL)
 		return DL_ERR_DB;
 	sqlite3_bind_text(s, 1, email, -1, SQLITE_STATIC);
-	return user_row(st, ar, s, out);
+	return one_row(st, ar, s, "get user", fill_user, out);
 }
 
 enum dl_err
 store_user_get_id(struct store *st, struct arena *ar, int64_t id, struct dl_account *out)
 {
-	static const char sql[] = "SELECT id, email, name, role, pwhash FROM users WHERE id = ?";
-	sqlite3_stmt *s = sqlite_stmt(st, sql);
-
-	if (s == NULL)
-		return DL_ERR_DB;
-	sqlite3_bind_int64(s, 1, id);
-	return user_row(st, ar, s, out);
+	return row_by_id(st, ar, "SELECT id, email, name, role, pwhash FROM users WHERE id = ?", id,
+	    "get user", fill_user, out);
 }
 
 enum dl_err
@@ -139,35 +194,46 @@ store_session_put(struct store *st, const char *id_hash, int64_t user_id, const 
 	return run(st, s, "add session");
 }
 
+/* A row of (integer, text, integer): a session's user, CSRF token and last
+ * use; a draft's owner, Markdown and publish time. */
+struct row_iti {
+	int64_t a, c;
+	const char *b;
+};
+
+static enum dl_err
+fill_iti(struct arena *ar, sqlite3_stmt *s, void *o)
+{
+	struct row_iti *r = o;
+
+	r->a = sqlite3_column_int64(s, 0);
+	r->b = str(ar, s, 1);
+	r->c = sqlite3_column_int64(s, 2);
+	return r->b ? DL_OK : DL_ERR_NOMEM;
+}
+
 enum dl_err
 store_session_get(struct store *st, struct arena *ar, const char *id_hash, int64_t idle_cutoff,
     int64_t *user_id, const char **csrf, int64_t *last_seen)
 {
 	static const char sql[] = "SELECT user_id, csrf, last_seen FROM sessions WHERE id_hash = ?";
 	sqlite3_stmt *s = sqlite_stmt(st, sql);
-	enum dl_err e = DL_OK;
-	int rc;
+	struct row_iti r;
+	enum dl_err e;
 
 	if (s == NULL)
 		return DL_ERR_DB;
 	sqlite3_bind_text(s, 1, id_hash, -1, SQLITE_STATIC);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
-		*user_id = sqlite3_column_int64(s, 0);
-		*csrf = str(ar, s, 1);
-		*last_seen = sqlite3_column_int64(s, 2);
-		if (*csrf == NULL)
-			e = DL_ERR_NOMEM;
-		else if (*last_seen < idle_cutoff)
-			e = DL_ERR_NOTFOUND;
-	} else {
-		e = rc == SQLITE_DONE ? DL_ERR_NOTFOUND : dberr(st, "get session");
-	}
-	sqlite3_reset(s);
-	if (e == DL_ERR_NOTFOUND && rc == SQLITE_ROW)
-		if (store_session_delete(st, id_hash) != DL_OK)
-			log_warn("store: could not delete an expired session");
-	return e;
+	if ((e = one_row(st, ar, s, "get session", fill_iti, &r)) != DL_OK)
+		return e;
+	*user_id = r.a;
+	*csrf = r.b;
+	*last_seen = r.c;
+	if (r.c >= idle_cutoff)
+		return DL_OK;
+	if (store_session_delete(st, id_hash) != DL_OK)
+		log_warn("store: could not delete an expired session");
+	return DL_ERR_NOTFOUND;
 }
 
 enum dl_err
@@ -228,22 +294,12 @@ store_pwtoken_use(struct store *st, const char *token_hash, int64_t now, int64_t
 	static const char sql[] = "UPDATE password_tokens SET used = 1 "
 	    "WHERE token_hash = ? AND used = 0 AND expires > ? RETURNING user_id";
 	sqlite3_stmt *s = sqlite_stmt(st, sql);
-	enum dl_err e;
-	int rc;
 
 	if (s == NULL)
 		return DL_ERR_DB;
 	sqlite3_bind_text(s, 1, token_hash, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 2, now);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
-		*user_id = sqlite3_column_int64(s, 0);
-		e = DL_OK;
-	} else {
-		e = rc == SQLITE_DONE ? DL_ERR_NOTFOUND : dberr(st, "use password token");
-	}
-	sqlite3_reset(s);
-	return e;
+	return one_row(st, NULL, s, "use password token", fill_id, user_id);
 }
 
 int
@@ -320,57 +376,36 @@ store_article_id(struct store *st, const char *uri)
 	if (s == NULL)
 		return 0;
 	sqlite3_bind_text(s, 1, uri, -1, SQLITE_STATIC);
-	if (sqlite3_step(s) == SQLITE_ROW)
-		id = sqlite3_column_int64(s, 0);
-	sqlite3_reset(s);
+	if (one_row(st, NULL, s, "article id", fill_id, &id) != DL_OK)
+		return 0;
 	return id;
 }
 
 enum dl_err
 store_article_get_id(struct store *st, struct arena *ar, int64_t id, struct dl_article *out)
 {
-	sqlite3_stmt *s = sqlite_stmt(st, "SELECT uri FROM articles WHERE id = ?");
 	const char *uri = NULL;
-	int rc;
+	enum dl_err e;
 
-	if (s == NULL)
-		return DL_ERR_DB;
-	sqlite3_bind_int64(s, 1, id);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
-		uri = str(ar, s, 0);
-	sqlite3_reset(s);
-	if (rc == SQLITE_DONE)
-		return DL_ERR_NOTFOUND;
-	if (rc != SQLITE_ROW)
-		return dberr(st, "article by id");
-	if (uri == NULL)
-		return DL_ERR_NOMEM;
+	if ((e = row_by_id(st, ar, "SELECT uri FROM articles WHERE id = ?", id, "article by id", fill_text,
+	    &uri)) != DL_OK)
+		return e;
 	return store_article_get_uri(st, ar, uri, out);
 }
 
 enum dl_err
 store_draft_get(struct store *st, struct arena *ar, int64_t article, struct dl_draft *out)
 {
-	static const char sql[] = "SELECT owner, markdown, publish_at FROM newsroom_articles WHERE article = ?";
-	sqlite3_stmt *s = sqlite_stmt(st, sql);
-	enum dl_err e = DL_OK;
-	int rc;
+	struct row_iti r;
+	enum dl_err e;
 
-	if (s == NULL)
-		return DL_ERR_DB;
-	sqlite3_bind_int64(s, 1, article);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
-		out->owner = sqlite3_column_int64(s, 0);
-		out->markdown = str(ar, s, 1);
-		out->publish_at = sqlite3_column_int64(s, 2);
-		if (out->markdown == NULL)
-			e = DL_ERR_NOMEM;
-	} else {
-		e = rc == SQLITE_DONE ? DL_ERR_NOTFOUND : dberr(st, "get draft");
+	e = row_by_id(st, ar, "SELECT owner, markdown, publish_at FROM newsroom_articles WHERE article = ?",
+	    article, "get draft", fill_iti, &r);
+	if (e == DL_OK) {
+		out->owner = r.a;
+		out->markdown = r.b;
+		out->publish_at = r.c;
 	}
-	sqlite3_reset(s);
 	return e;
 }
 
@@ -497,8 +532,10 @@ store_revision_add(struct store *st, int64_t article, int64_t user_id, int64_t a
 }
 
 static enum dl_err
-revision_row(struct arena *ar, sqlite3_stmt *s, struct dl_revision *r)
+fill_revision(struct arena *ar, sqlite3_stmt *s, void *o)
 {
+	struct dl_revision *r = o;
+
 	r->id = sqlite3_column_int64(s, 0);
 	r->article = sqlite3_column_int64(s, 1);
 	r->user_id = sqlite3_column_int64(s, 2);
@@ -516,20 +553,13 @@ store_revisions(struct store *st, struct arena *ar, int64_t article, size_t limi
 	    "FROM revisions r LEFT JOIN users u ON u.id = r.user_id WHERE r.article = ? "
 	    "ORDER BY r.id DESC LIMIT ?";
 	sqlite3_stmt *s = sqlite_stmt(st, sql);
-	enum dl_err e = DL_OK;
 
 	*n = 0;
 	if (s == NULL)
 		return DL_ERR_DB;
-	if ((*out = arena_alloc(ar, (limit ? limit : 1) * sizeof **out)) == NULL)
-		return DL_ERR_NOMEM;
 	sqlite3_bind_int64(s, 1, article);
 	sqlite3_bind_int64(s, 2, (int64_t)limit);
-	while (e == DL_OK && *n < limit && sqlite3_step(s) == SQLITE_ROW)
-		if ((e = revision_row(ar, s, &(*out)[*n])) == DL_OK)
-			(*n)++;
-	sqlite3_reset(s);
-	return e;
+	return all_rows(ar, s, fill_revision, sizeof **out, limit, (void **)out, n);
 }
 
 enum dl_err
@@ -537,20 +567,7 @@ store_revision_get(struct store *st, struct arena *ar, int64_t id, struct dl_rev
 {
 	static const char sql[] = "SELECT r.id, r.article, r.user_id, r.at, coalesce(u.email, ''), r.fields "
 	    "FROM revisions r LEFT JOIN users u ON u.id = r.user_id WHERE r.id = ?";
-	sqlite3_stmt *s = sqlite_stmt(st, sql);
-	enum dl_err e;
-	int rc;
-
-	if (s == NULL)
-		return DL_ERR_DB;
-	sqlite3_bind_int64(s, 1, id);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
-		e = revision_row(ar, s, out);
-	else
-		e = rc == SQLITE_DONE ? DL_ERR_NOTFOUND : dberr(st, "get revision");
-	sqlite3_reset(s);
-	return e;
+	return row_by_id(st, ar, sql, id, "get revision", fill_revision, out);
 }
 
 /* ---- audit ---- */
@@ -571,6 +588,18 @@ store_audit_add(struct store *st, int64_t user_id, const char *action, const cha
 	return run(st, s, "add audit");
 }
 
+static enum dl_err
+fill_audit(struct arena *ar, sqlite3_stmt *s, void *o)
+{
+	struct dl_audit *x = o;
+
+	x->at = sqlite3_column_int64(s, 0);
+	x->email = str(ar, s, 1);
+	x->action = str(ar, s, 2);
+	x->target = str(ar, s, 3);
+	return x->email && x->action && x->target ? DL_OK : DL_ERR_NOMEM;
+}
+
 enum dl_err
 store_audit_list(struct store *st, struct arena *ar, size_t offset, size_t limit,
     struct dl_audit **out, size_t *n)
@@ -578,32 +607,15 @@ store_audit_list(struct store *st, struct arena *ar, size_t offset, size_t limit
 	static const char sql[] = "SELECT a.at, coalesce(u.email, ''), a.action, a.target FROM audit a "
 	    "LEFT JOIN users u ON u.id = a.user_id ORDER BY a.id DESC LIMIT ? OFFSET ?";
 	sqlite3_stmt *s = sqlite_stmt(st, sql);
-	struct dl_audit *x;
-	enum dl_err e = DL_OK;
 
 	*n = 0;
 	if (s == NULL)
 		return DL_ERR_DB;
 	if (limit > 1000)
 		limit = 1000;
-	if ((*out = arena_alloc(ar, (limit ? limit : 1) * sizeof **out)) == NULL)
-		return DL_ERR_NOMEM;
 	sqlite3_bind_int64(s, 1, (int64_t)limit);
 	sqlite3_bind_int64(s, 2, (int64_t)offset);
-	while (*n < limit && sqlite3_step(s) == SQLITE_ROW) {
-		x = &(*out)[*n];
-		x->at = sqlite3_column_int64(s, 0);
-		x->email = str(ar, s, 1);
-		x->action = str(ar, s, 2);
-		x->target = str(ar, s, 3);
-		if (!x->email || !x->action || !x->target) {
-			e = DL_ERR_NOMEM;
-			break;
-		}
-		(*n)++;
-	}
-	sqlite3_reset(s);
-	return e;
+	return all_rows(ar, s, fill_audit, sizeof **out, limit, (void **)out, n);
 }
 
 /* ---- corrections ---- */
@@ -627,30 +639,27 @@ store_correction_add(struct store *st, int64_t article, int64_t user_id, int64_t
 	return e;
 }
 
+static enum dl_err
+fill_correction(struct arena *ar, sqlite3_stmt *s, void *o)
+{
+	struct dl_correction *c = o;
+
+	c->at = sqlite3_column_int64(s, 0);
+	return (c->note = str(ar, s, 1)) ? DL_OK : DL_ERR_NOMEM;
+}
+
 enum dl_err
 store_corrections(struct store *st, struct arena *ar, int64_t article, struct dl_correction **out,
     size_t *n)
 {
 	static const char sql[] = "SELECT at, note FROM corrections WHERE article = ? ORDER BY at, id LIMIT 100";
 	sqlite3_stmt *s = sqlite_stmt(st, sql);
-	enum dl_err e = DL_OK;
 
 	*n = 0;
 	if (s == NULL)
 		return DL_ERR_DB;
-	if ((*out = arena_alloc(ar, 100 * sizeof **out)) == NULL)
-		return DL_ERR_NOMEM;
 	sqlite3_bind_int64(s, 1, article);
-	while (*n < 100 && sqlite3_step(s) == SQLITE_ROW) {
-		(*out)[*n].at = sqlite3_column_int64(s, 0);
-		if (((*out)[*n].note = str(ar, s, 1)) == NULL) {
-			e = DL_ERR_NOMEM;
-			break;
-		}
-		(*n)++;
-	}
-	sqlite3_reset(s);
-	return e;
+	return all_rows(ar, s, fill_correction, sizeof **out, 100, (void **)out, n);
 }
 
 enum dl_err
@@ -659,24 +668,33 @@ store_article_get_any(struct store *st, struct arena *ar, const char *lang, cons
 {
 	sqlite3_stmt *s = sqlite_stmt(st, "SELECT id FROM articles WHERE lang = ? AND slug = ?");
 	int64_t id = 0;
-	int rc;
+	enum dl_err e;
 
 	if (s == NULL)
 		return DL_ERR_DB;
 	sqlite3_bind_text(s, 1, lang, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 2, slug, -1, SQLITE_STATIC);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
-		id = sqlite3_column_int64(s, 0);
-	sqlite3_reset(s);
-	if (rc == SQLITE_DONE)
-		return DL_ERR_NOTFOUND;
-	if (rc != SQLITE_ROW)
-		return dberr(st, "article by slug");
+	if ((e = one_row(st, ar, s, "article by slug", fill_id, &id)) != DL_OK)
+		return e;
 	return store_article_get_id(st, ar, id, out);
 }
 
 /* ---- places, tags, authors ---- */
+
+/* id, kind, lang, name, slug, count */
+static enum dl_err
+fill_term(struct arena *ar, sqlite3_stmt *s, void *o)
+{
+	struct dl_term_row *r = o;
+
+	r->id = sqlite3_column_int64(s, 0);
+	r->kind = sqlite3_column_int(s, 1);
+	r->lang = str(ar, s, 2);
+	r->name = str(ar, s, 3);
+	r->slug = str(ar, s, 4);
+	r->count = sqlite3_column_int64(s, 5);
+	return r->lang && r->name && r->slug ? DL_OK : DL_ERR_NOMEM;
+}
 
 enum dl_err
 store_terms_list(struct store *st, struct arena *ar, int kind, const char *lang,
@@ -686,61 +704,20 @@ store_terms_list(struct store *st, struct arena *ar, int kind, const char *lang,
 	    "(SELECT count(*) FROM article_terms at WHERE at.term = t.id) "
 	    "FROM terms t WHERE t.kind = ? AND t.lang = ? ORDER BY t.name LIMIT 2000";
 	sqlite3_stmt *s = sqlite_stmt(st, sql);
-	struct dl_term_row *r;
-	enum dl_err e = DL_OK;
-	size_t cap = 2000;
 
 	*n = 0;
 	if (s == NULL)
 		return DL_ERR_DB;
-	if ((*out = arena_alloc(ar, cap * sizeof **out)) == NULL)
-		return DL_ERR_NOMEM;
 	sqlite3_bind_int(s, 1, kind);
 	sqlite3_bind_text(s, 2, lang, -1, SQLITE_STATIC);
-	while (*n < cap && sqlite3_step(s) == SQLITE_ROW) {
-		r = &(*out)[*n];
-		r->id = sqlite3_column_int64(s, 0);
-		r->kind = sqlite3_column_int(s, 1);
-		r->lang = str(ar, s, 2);
-		r->name = str(ar, s, 3);
-		r->slug = str(ar, s, 4);
-		r->count = sqlite3_column_int64(s, 5);
-		if (!r->lang || !r->name || !r->slug) {
-			e = DL_ERR_NOMEM;
-			break;
-		}
-		(*n)++;
-	}
-	sqlite3_reset(s);
-	return e;
+	return all_rows(ar, s, fill_term, sizeof **out, 2000, (void **)out, n);
 }
 
 static enum dl_err
 term_row(struct store *st, struct arena *ar, int64_t id, struct dl_term_row *r)
 {
-	static const char sql[] = "SELECT id, kind, lang, name, slug FROM terms WHERE id = ?";
-	sqlite3_stmt *s = sqlite_stmt(st, sql);
-	enum dl_err e = DL_OK;
-	int rc;
-
-	if (s == NULL)
-		return DL_ERR_DB;
-	sqlite3_bind_int64(s, 1, id);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
-		r->id = sqlite3_column_int64(s, 0);
-		r->kind = sqlite3_column_int(s, 1);
-		r->lang = str(ar, s, 2);
-		r->name = str(ar, s, 3);
-		r->slug = str(ar, s, 4);
-		r->count = 0;
-		if (!r->lang || !r->name || !r->slug)
-			e = DL_ERR_NOMEM;
-	} else {
-		e = rc == SQLITE_DONE ? DL_ERR_NOTFOUND : dberr(st, "get term");
-	}
-	sqlite3_reset(s);
-	return e;
+	return row_by_id(st, ar, "SELECT id, kind, lang, name, slug, 0 FROM terms WHERE id = ?", id,
+	    "get term", fill_term, r);
 }
 
 static int64_t
@@ -754,9 +731,8 @@ term_by_slug(struct store *st, int kind, const char *lang, const char *slug)
 	sqlite3_bind_int(s, 1, kind);
 	sqlite3_bind_text(s, 2, lang, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 3, slug, -1, SQLITE_STATIC);
-	if (sqlite3_step(s) == SQLITE_ROW)
-		id = sqlite3_column_int64(s, 0);
-	sqlite3_reset(s);
+	if (one_row(st, NULL, s, "term by slug", fill_id, &id) != DL_OK)
+		return 0;
 	return id;
 }
 
@@ -913,21 +889,13 @@ store_term_alias(struct store *st, struct arena *ar, int kind, const char *lang,
 	static const char sql[] = "SELECT t.slug FROM term_aliases a JOIN terms t ON t.id = a.term "
 	    "WHERE a.kind = ? AND a.lang = ? AND a.slug = ?";
 	sqlite3_stmt *s = sqlite_stmt(st, sql);
-	enum dl_err e = DL_OK;
-	int rc;
 
 	if (s == NULL)
 		return DL_ERR_DB;
 	sqlite3_bind_int(s, 1, kind);
 	sqlite3_bind_text(s, 2, lang, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 3, slug, -1, SQLITE_STATIC);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
-		e = (*current = str(ar, s, 0)) ? DL_OK : DL_ERR_NOMEM;
-	else
-		e = rc == SQLITE_DONE ? DL_ERR_NOTFOUND : dberr(st, "term alias");
-	sqlite3_reset(s);
-	return e;
+	return one_row(st, ar, s, "term alias", fill_text, current);
 }
 
 enum dl_err

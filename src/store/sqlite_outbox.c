@@ -32,6 +32,28 @@ done(struct store *st, sqlite3_stmt *s, const char *what)
 	return fail(st, what);
 }
 
+/* Runs q, which returns no rows and takes one parameter: id. */
+static enum dl_err
+done_id(struct store *st, const char *q, int64_t id, const char *what)
+{
+	sqlite3_stmt *s = sqlite_stmt(st, q);
+
+	if (s == NULL)
+		return DL_ERR_DB;
+	sqlite3_bind_int64(s, 1, id);
+	return done(st, s, what);
+}
+
+/* Room for the rows of a listing: *limit is first clamped to max, then
+ * *limit + 1 rows of `size` bytes come from ar. NULL when out of memory. */
+static void *
+rows_alloc(struct arena *ar, size_t *limit, size_t max, size_t size)
+{
+	if (*limit > max)
+		*limit = max;
+	return arena_alloc(ar, (*limit + 1) * size);
+}
+
 static const char *
 col(struct arena *ar, sqlite3_stmt *s, int i)
 {
@@ -270,9 +292,7 @@ store_outbox_list(struct store *st, struct arena *ar, const char *state, size_t 
 	*n = 0;
 	if (s == NULL)
 		return DL_ERR_DB;
-	if (limit > 1000)
-		limit = 1000;
-	if ((v = arena_alloc(ar, (limit + 1) * sizeof *v)) == NULL)
+	if ((v = rows_alloc(ar, &limit, 1000, sizeof *v)) == NULL)
 		return DL_ERR_NOMEM;
 	bind_text(s, 1, state);
 	sqlite3_bind_int64(s, 2, (int64_t)limit);
@@ -335,9 +355,7 @@ store_bounces(struct store *st, struct arena *ar, size_t offset, size_t limit,
 	*n = 0;
 	if (s == NULL)
 		return DL_ERR_DB;
-	if (limit > 1000)
-		limit = 1000;
-	if ((v = arena_alloc(ar, (limit + 1) * sizeof *v)) == NULL)
+	if ((v = rows_alloc(ar, &limit, 1000, sizeof *v)) == NULL)
 		return DL_ERR_NOMEM;
 	sqlite3_bind_int64(s, 1, (int64_t)limit);
 	sqlite3_bind_int64(s, 2, (int64_t)offset);
@@ -431,15 +449,8 @@ set_choices(struct store *st, int64_t id, const int64_t *nl, size_t n_nl, const 
 
 	if (n_nl > CHOICES_MAX || n_places > CHOICES_MAX || n_tags > CHOICES_MAX)
 		return DL_ERR_TOOBIG;
-	if ((s = sqlite_stmt(st, q_d1)) == NULL)
-		return DL_ERR_DB;
-	sqlite3_bind_int64(s, 1, id);
-	if ((e = done(st, s, "subscriber choices")) != DL_OK)
-		return e;
-	if ((s = sqlite_stmt(st, q_d2)) == NULL)
-		return DL_ERR_DB;
-	sqlite3_bind_int64(s, 1, id);
-	if ((e = done(st, s, "subscriber choices")) != DL_OK)
+	if ((e = done_id(st, q_d1, id, "subscriber choices")) != DL_OK ||
+	    (e = done_id(st, q_d2, id, "subscriber choices")) != DL_OK)
 		return e;
 	for (i = 0; i < n_nl; i++) {
 		if ((s = sqlite_stmt(st, q_nl)) == NULL)
@@ -676,19 +687,13 @@ enum dl_err
 store_subscriber_leave(struct store *st, int64_t id, int64_t now)
 {
 	static const char q[] = "UPDATE subscribers SET status = 'left', nonce = 0 WHERE id = ?";
-	sqlite3_stmt *s;
 	enum dl_err e;
 	int own = tx_begin(st);
 
 	(void)now;
 	if (own < 0)
 		return DL_ERR_DB;
-	if ((s = sqlite_stmt(st, q)) == NULL) {
-		e = DL_ERR_DB;
-		goto out;
-	}
-	sqlite3_bind_int64(s, 1, id);
-	if ((e = done(st, s, "subscriber leave")) != DL_OK)
+	if ((e = done_id(st, q, id, "subscriber leave")) != DL_OK)
 		goto out;
 	if (sqlite3_changes(sqlite_conn(st)) != 1) {
 		e = DL_ERR_NOTFOUND;
@@ -747,9 +752,7 @@ store_subscribers_due(struct store *st, struct arena *ar, const char *frequency,
 	*n = 0;
 	if (s == NULL)
 		return DL_ERR_DB;
-	if (limit > 5000)
-		limit = 5000;
-	if ((v = arena_alloc(ar, (limit + 1) * sizeof *v)) == NULL)
+	if ((v = rows_alloc(ar, &limit, 5000, sizeof *v)) == NULL)
 		return DL_ERR_NOMEM;
 	bind_text(s, 1, frequency);
 	sqlite3_bind_int64(s, 2, slot);
@@ -796,9 +799,7 @@ store_subscribers_list(struct store *st, struct arena *ar, size_t offset, size_t
 	*total = 0;
 	if (s == NULL)
 		return DL_ERR_DB;
-	if (limit > 100000)
-		limit = 100000;
-	if ((v = arena_alloc(ar, (limit + 1) * sizeof *v)) == NULL)
+	if ((v = rows_alloc(ar, &limit, 100000, sizeof *v)) == NULL)
 		return DL_ERR_NOMEM;
 	sqlite3_bind_int64(s, 1, (int64_t)limit);
 	sqlite3_bind_int64(s, 2, (int64_t)offset);
@@ -830,9 +831,7 @@ store_terms_used(struct store *st, struct arena *ar, enum dl_term_kind kind, con
 	*n = 0;
 	if (s == NULL)
 		return DL_ERR_DB;
-	if (limit > 1000)
-		limit = 1000;
-	if ((v = arena_alloc(ar, (limit + 1) * sizeof *v)) == NULL)
+	if ((v = rows_alloc(ar, &limit, 1000, sizeof *v)) == NULL)
 		return DL_ERR_NOMEM;
 	sqlite3_bind_int(s, 1, (int)kind);
 	bind_text(s, 2, lang);

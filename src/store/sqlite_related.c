@@ -192,37 +192,61 @@ store_related_state_put(struct store *st, const char *name, const void *data, si
 	return rc == SQLITE_DONE ? DL_OK : DL_ERR_DB;
 }
 
-enum dl_err
-store_related_state_get(struct store *st, const char *name, void **data, size_t *len)
+/* Blobs are read with SQLite's incremental blob I/O straight into the
+ * caller's memory (a column read would copy a large blob twice). */
+static enum dl_err
+state_open(struct store *st, const char *name, sqlite3_blob **out)
 {
-	static const char sql[] = "SELECT data FROM related_state WHERE name = ?";
+	static const char sql[] = "SELECT rowid FROM related_state WHERE name = ?";
 	sqlite3_stmt *s = sqlite_stmt(st, sql);
-	enum dl_err e = DL_ERR_NOTFOUND;
+	sqlite3 *db = sqlite_conn(st);
+	sqlite3_int64 rowid;
 	int rc;
 
-	*data = NULL;
-	*len = 0;
-	if (s == NULL)
+	*out = NULL;
+	if (s == NULL || db == NULL)
 		return DL_ERR_DB;
 	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
 	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
-		const void *p = sqlite3_column_blob(s, 0);
-		size_t n = (size_t)sqlite3_column_bytes(s, 0);
-
-		if ((*data = malloc(n ? n : 1)) == NULL) {
-			e = DL_ERR_NOMEM;
-		} else {
-			if (n)
-				memcpy(*data, p, n);
-			*len = n;
-			e = DL_OK;
-		}
-	} else if (rc != SQLITE_DONE) {
-		e = DL_ERR_DB;
-	}
+	rowid = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
 	sqlite3_reset(s);
-	return e;
+	if (rc == SQLITE_DONE)
+		return DL_ERR_NOTFOUND;
+	if (rc != SQLITE_ROW)
+		return DL_ERR_DB;
+	if (sqlite3_blob_open(db, "main", "related_state", "data", rowid, 0, out) != SQLITE_OK) {
+		sqlite3_blob_close(*out);
+		*out = NULL;
+		return DL_ERR_DB;
+	}
+	return DL_OK;
+}
+
+enum dl_err
+store_related_state_get(struct store *st, const char *name, void **data, size_t *len)
+{
+	sqlite3_blob *b;
+	enum dl_err e;
+	size_t n;
+
+	*data = NULL;
+	*len = 0;
+	if ((e = state_open(st, name, &b)) != DL_OK)
+		return e;
+	n = (size_t)sqlite3_blob_bytes(b);
+	if ((*data = malloc(n ? n : 1)) == NULL) {
+		sqlite3_blob_close(b);
+		return DL_ERR_NOMEM;
+	}
+	if (n && sqlite3_blob_read(b, *data, (int)n, 0) != SQLITE_OK) {
+		sqlite3_blob_close(b);
+		free(*data);
+		*data = NULL;
+		return DL_ERR_DB;
+	}
+	sqlite3_blob_close(b);
+	*len = n;
+	return DL_OK;
 }
 
 enum dl_err
@@ -263,4 +287,27 @@ store_related_state_clear(struct store *st)
 	rc = sqlite3_step(s);
 	sqlite3_reset(s);
 	return rc == SQLITE_DONE ? DL_OK : DL_ERR_DB;
+}
+
+enum dl_err
+store_related_state_read(struct store *st, const char *name, const size_t *offsets, size_t n,
+    size_t len, void *buf)
+{
+	sqlite3_blob *b;
+	enum dl_err e = DL_OK;
+	size_t i, total;
+
+	if (len > 0x7fffffff)
+		return DL_ERR_TOOBIG;
+	if ((e = state_open(st, name, &b)) != DL_OK)
+		return e;
+	total = (size_t)sqlite3_blob_bytes(b);
+	for (i = 0; i < n && e == DL_OK; i++) {
+		if (offsets[i] > total || total - offsets[i] < len)
+			e = DL_ERR_CORRUPT;
+		else if (sqlite3_blob_read(b, (char *)buf + i * len, (int)len, (int)offsets[i]) != SQLITE_OK)
+			e = DL_ERR_DB;
+	}
+	sqlite3_blob_close(b);
+	return e;
 }

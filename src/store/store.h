@@ -187,6 +187,11 @@ enum dl_err store_related_state_get(struct store *st, const char *name, void **d
 enum dl_err store_related_state_each(struct store *st, const char *prefix,
     int (*fn)(void *ctx, const char *name, const void *data, size_t len), void *ctx) DL_WUR;
 enum dl_err store_related_state_clear(struct store *st) DL_WUR;
+/* Reads n pieces of len bytes, at offsets[0..n-1] of blob `name`, one
+ * after the other into buf, without reading the rest. DL_ERR_NOTFOUND
+ * when none, DL_ERR_CORRUPT when it is shorter. */
+enum dl_err store_related_state_read(struct store *st, const char *name, const size_t *offsets,
+    size_t n, size_t len, void *buf) DL_WUR;
 
 /* ---- Secrets (src/store/sqlite_secret.c) ---- */
 

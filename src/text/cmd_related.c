@@ -7,7 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "base/arena.h"
 #include "cmd.h"
+#include "content/ninjs.h"
 #include "text/related.h"
 #include "text/related_store.h"
 
@@ -283,11 +285,97 @@ print_list(FILE *out, const struct related *r, uint32_t id, const struct rel_hit
 }
 
 static int
+cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* --bench-add: stores each article of a ninjs file and adds it to the
+ * saved engine (one open session, as a server keeps it), timing each
+ * store-and-update; prints the median and 90th percentile. */
+static int
+bench_add(const char *db, const struct rel_params *p, const char *path)
+{
+	struct store *st = NULL;
+	struct related_session *s = NULL;
+	FILE *f = NULL;
+	char *line = NULL, msg[256] = "";
+	size_t cap = 0, len, n = 0;
+	double ms[1000];
+	int rc = 1, r;
+	enum dl_err e;
+
+	if (store_open(db, &st, msg, sizeof msg) != DL_OK) {
+		fprintf(stderr, "dateline: %s\n", msg[0] ? msg : "cannot open the database");
+		return 1;
+	}
+	if ((f = fopen(path, "r")) == NULL) {
+		fprintf(stderr, "dateline: cannot open %s: %s\n", path, strerror(errno));
+		goto out;
+	}
+	if ((e = related_session_open(st, p, &s)) != DL_OK) {
+		fprintf(stderr, "dateline: related: no saved engine (%s)\n", dl_strerror(e));
+		goto out;
+	}
+	while (n < sizeof ms / sizeof ms[0] && (r = read_line(f, &line, &cap, &len)) > 0) {
+		json_error_t jerr;
+		json_t *o = json_loadb(line, len, 0, &jerr);
+		struct arena *ar = arena_new(1u << 22);
+		struct dl_article a;
+		struct timespec t0, t1;
+		int created;
+		const char *uri;
+
+		if (o == NULL || ar == NULL || ninjs_parse(ar, o, &a, msg, sizeof msg) != DL_OK) {
+			json_decref(o);
+			arena_free(ar);
+			continue;
+		}
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		uri = a.uri;
+		if ((e = store_begin(st)) == DL_OK) {
+			if ((e = store_article_put(st, &a, &created)) == DL_OK)
+				e = store_commit(st);
+			else
+				store_rollback(st);
+		}
+		if (e == DL_OK)
+			e = related_session_add(s, &uri, 1);
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		json_decref(o);
+		arena_free(ar);
+		if (e != DL_OK) {
+			fprintf(stderr, "dateline: related: adding %s: %s\n", uri, dl_strerror(e));
+			goto out;
+		}
+		ms[n++] = (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
+	}
+	if (n == 0) {
+		fprintf(stderr, "dateline: related: no article added\n");
+		goto out;
+	}
+	qsort(ms, n, sizeof ms[0], cmp_double);
+	printf("added %zu: p50 %.1f ms p90 %.1f ms max %.1f ms\n", n, ms[(n - 1) / 2],
+	    ms[(n * 9) / 10 < n ? (n * 9) / 10 : n - 1], ms[n - 1]);
+	rc = 0;
+out:
+	related_session_close(s);
+	free(line);
+	if (f)
+		fclose(f);
+	store_close(st);
+	return rc;
+}
+
+static int
 usage_related(void)
 {
 	fprintf(stderr, "usage: dateline related --db FILE (--all | URI) [--limit K] [--format jsonl]\n"
 	    "       dateline related --db FILE --rebuild | --pin A B | --exclude A B | --unpin A B\n"
-	    "       dateline related --ninjs FILE --all [--limit K]   (no database: evaluation)\n");
+	    "       dateline related --ninjs FILE --all [--limit K]   (no database: evaluation)\n"
+	    "       dateline related --db FILE --bench-add NINJS   (time adding each article)\n");
 	return 2;
 }
 
@@ -295,7 +383,7 @@ int
 cmd_related(int argc, char **argv)
 {
 	const char *db = NULL, *ninjs = NULL, *format = "jsonl", *params = NULL;
-	const char *uri = NULL, *pin_a = NULL, *pin_b = NULL;
+	const char *uri = NULL, *pin_a = NULL, *pin_b = NULL, *bench = NULL;
 	int all = 0, rebuild = 0, rc = 1;
 	enum rel_override ov = REL_OV_NONE;
 	long limit = 5;
@@ -321,6 +409,8 @@ cmd_related(int argc, char **argv)
 			format = argv[++i];
 		else if (strcmp(argv[i], "--params") == 0 && i + 1 < argc)
 			params = argv[++i];
+		else if (strcmp(argv[i], "--bench-add") == 0 && i + 1 < argc)
+			bench = argv[++i];
 		else if ((strcmp(argv[i], "--pin") == 0 || strcmp(argv[i], "--exclude") == 0 ||
 		    strcmp(argv[i], "--unpin") == 0) && i + 2 < argc) {
 			ov = argv[i][2] == 'p' ? REL_OV_PIN : argv[i][2] == 'e' ? REL_OV_EXCLUDE : REL_OV_NONE;
@@ -365,6 +455,10 @@ cmd_related(int argc, char **argv)
 	}
 	if (db == NULL)
 		return usage_related();
+	if (bench) {
+		rc = bench_add(db, &p, bench);
+		goto out;
+	}
 	rc = related_cmd_db(db, &p, all, uri, (size_t)limit, rebuild, ov, pin_a, pin_b,
 	    strcmp(format, "text") == 0);
 out:

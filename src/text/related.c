@@ -17,6 +17,8 @@ struct rdoc {
 	float *w;            /* raw tf before finish, then normalised weights */
 	float *z;            /* LSA coordinates (lsa_k floats, unit length), or NULL */
 	float kth;           /* score of the last item of its stored list (0: not full) */
+	int borrowed;        /* uri, h, w, zq point into the loaded blob (not freed) */
+	const int16_t *zq;   /* a loaded article's LSA coordinates (x 32767), or NULL */
 };
 
 struct dfslot {
@@ -60,6 +62,11 @@ struct related {
 	/* LSA: term projection (n_ti x lsa_k), see lsa_fit() */
 	float *proj;
 	uint32_t n_ti, lsa_k;
+	/* a loaded engine: its blob, its articles' LSA coordinates, and where
+	 * projection rows come from (related_set_proj_source) */
+	void *blob;
+	enum dl_err (*proj_fetch)(void *ctx, const uint32_t *rows, size_t n, float *out, uint32_t k);
+	void *proj_ctx;
 	/* uri -> doc */
 	uint32_t *uri_tab;
 	size_t uri_cap;
@@ -153,12 +160,15 @@ related_free(struct related *r)
 	if (r == NULL)
 		return;
 	for (i = 0; i < r->n; i++) {
+		if (r->docs[i].borrowed)
+			continue;
 		free(r->docs[i].uri);
 		free(r->docs[i].h);
 		free(r->docs[i].w);
 		free(r->docs[i].z);
 	}
 	free(r->proj);
+	free(r->blob);
 	for (i = 0; i < r->n_langs; i++)
 		free(r->langs[i]);
 	free(r->langs);
@@ -842,37 +852,58 @@ jacobi(double *a, double *v, size_t l)
 static enum dl_err
 lsa_project(const struct related *r, struct rdoc *d)
 {
-	uint32_t i, j, k = r->lsa_k;
+	uint32_t i, j, k = r->lsa_k, m = 0, rows[REL_MAX_TERMS];
+	float wts[REL_MAX_TERMS], *fetched = NULL;
 	double *acc, nrm = 0;
-	int any = 0;
 
 	free(d->z);
 	d->z = NULL;
-	if (k == 0 || r->proj == NULL || d->n == 0)
+	if (k == 0 || (r->proj == NULL && r->proj_fetch == NULL) || d->n == 0)
 		return DL_OK;
-	if ((acc = calloc(k, sizeof *acc)) == NULL)
-		return DL_ERR_NOMEM;
-	for (i = 0; i < d->n; i++) {
+	for (i = 0; i < d->n && m < REL_MAX_TERMS; i++) {
 		const struct dfslot *s = df_find(r, d->h[i]);
-		const float *v;
 
 		if (s == NULL || s->ti == UINT32_MAX || s->ti >= r->n_ti)
 			continue;
-		v = r->proj + (size_t)s->ti * k;
-		for (j = 0; j < k; j++)
-			acc[j] += d->w[i] * v[j];
-		any = 1;
+		rows[m] = s->ti;
+		wts[m++] = d->w[i];
 	}
+	if (m == 0)
+		return DL_OK;
+	if ((acc = calloc(k, sizeof *acc)) == NULL)
+		return DL_ERR_NOMEM;
+	if (r->proj == NULL) {
+		enum dl_err e;
+
+		if ((fetched = malloc((size_t)m * k * sizeof *fetched)) == NULL) {
+			free(acc);
+			return DL_ERR_NOMEM;
+		}
+		if ((e = r->proj_fetch(r->proj_ctx, rows, m, fetched, k)) != DL_OK) {
+			free(fetched);
+			free(acc);
+			return e;
+		}
+	}
+	for (i = 0; i < m; i++) {
+		const float *v = fetched ? fetched + (size_t)i * k : r->proj + (size_t)rows[i] * k;
+
+		for (j = 0; j < k; j++)
+			acc[j] += wts[i] * v[j];
+	}
+	free(fetched);
 	for (j = 0; j < k; j++)
 		nrm += acc[j] * acc[j];
-	if (any && nrm > 1e-20) {
+	if (nrm > 1e-20) {
 		if ((d->z = malloc(k * sizeof *d->z)) == NULL) {
 			free(acc);
 			return DL_ERR_NOMEM;
 		}
 		nrm = sqrt(nrm);
+		/* on the grid they are saved on (int16), so that a saved and
+		 * loaded engine scores exactly as the one that saved it */
 		for (j = 0; j < k; j++)
-			d->z[j] = (float)(acc[j] / nrm);
+			d->z[j] = (float)lrint(acc[j] / nrm * 32767.0) / 32767.0f;
 	}
 	free(acc);
 	return DL_OK;
@@ -1205,17 +1236,79 @@ prior(const struct related *r, uint32_t a, uint32_t b)
 	return r->p.time_w * exp(-dt / r->p.time_tau);
 }
 
+/* acc[i] += the cosine of x and i, for every i in [from, count) but x:
+ * x's terms in a small hash table, each article's terms looked up in it
+ * (a scan: for articles not in the postings). */
+#define SCAN_SLOTS 2048u
+
+static void
+scan_cos(const struct related *r, uint32_t x, uint32_t from, float *acc)
+{
+	uint64_t keys[SCAN_SLOTS];
+	float vals[SCAN_SLOTS];
+	const struct rdoc *q = &r->docs[x];
+	uint32_t mask = SCAN_SLOTS - 1, i, j;
+
+	while (mask > 63 && (mask + 1) / 4 >= q->n)
+		mask >>= 1;
+	memset(keys, 0, (mask + 1) * sizeof keys[0]);
+	for (j = 0; j < q->n; j++) {
+		uint32_t t = (uint32_t)(q->h[j] ^ (q->h[j] >> 29)) & mask;
+
+		while (keys[t])
+			t = (t + 1) & mask;
+		keys[t] = q->h[j];
+		vals[t] = q->w[j];
+	}
+	for (i = from; i < r->n; i++) {
+		const struct rdoc *d = &r->docs[i];
+		float sum = 0;
+
+		if (i == x)
+			continue;
+		for (j = 0; j < d->n; j++) {
+			uint64_t h = d->h[j];
+			uint32_t t = (uint32_t)(h ^ (h >> 29)) & mask;
+
+			while (keys[t]) {
+				if (keys[t] == h) {
+					sum += vals[t] * d->w[j];
+					break;
+				}
+				t = (t + 1) & mask;
+			}
+		}
+		acc[i] += sum;
+	}
+}
+
 /* The score of a and b given the cosine c of their term vectors. */
 static double
 blend(const struct related *r, uint32_t a, uint32_t b, double c)
 {
-	if (r->lsa_k > 0 && r->docs[a].z && r->docs[b].z) {
-		const float *za = r->docs[a].z, *zb = r->docs[b].z;
+	const struct rdoc *x = &r->docs[a], *y = &r->docs[b];
+
+	if (r->lsa_k > 0 && (x->z || x->zq) && (y->z || y->zq)) {
 		double d = 0;
 		uint32_t i;
 
-		for (i = 0; i < r->lsa_k; i++)
-			d += (double)za[i] * zb[i];
+		if (x->z && y->z) {
+			for (i = 0; i < r->lsa_k; i++)
+				d += (double)x->z[i] * y->z[i];
+		} else if (x->zq && y->zq) {
+			int64_t q = 0;
+
+			for (i = 0; i < r->lsa_k; i++)
+				q += (int32_t)x->zq[i] * y->zq[i];
+			d = (double)q / (32767.0 * 32767.0);
+		} else {
+			const float *f = x->z ? x->z : y->z;
+			const int16_t *z16 = x->zq ? x->zq : y->zq;
+
+			for (i = 0; i < r->lsa_k; i++)
+				d += (double)f[i] * z16[i];
+			d /= 32767.0;
+		}
 		c = (1 - r->p.lsa_w) * c + r->p.lsa_w * d;
 	}
 	return c + prior(r, a, b);
@@ -1347,11 +1440,14 @@ related_top(const struct related *r, uint32_t id, size_t k, struct rel_hit *out,
 		}
 	}
 	/* articles inserted after the index was built: scanned directly */
-	for (i = r->n_indexed; i < r->n; i++)
-		if (acc[i] == 0 && i != id) {
-			acc[i] = (float)related_cosine(r, id, i) + 1e-9f;
-			touched[nt++] = i;
-		}
+	if (r->n_indexed < r->n) {
+		scan_cos(r, id, r->n_indexed, acc);
+		for (i = r->n_indexed; i < r->n; i++)
+			if (i != id) {
+				acc[i] += 1e-9f;
+				touched[nt++] = i;
+			}
+	}
 	c = malloc((nt ? nt : 1) * sizeof *c);
 	if (c == NULL)
 		goto out;
@@ -1379,7 +1475,7 @@ related_top(const struct related *r, uint32_t id, size_t k, struct rel_hit *out,
 	for (i = 0; i < nc && got < k; i++) {
 		size_t m;
 
-		if (c[i].score <= 0)
+		if (c[i].score < REL_MIN_SCORE)
 			break;
 		if (c[i].cos >= r->p.dup)
 			continue;
@@ -1407,10 +1503,25 @@ out:
 	return e;
 }
 
-/* --- saving and loading (see related.h) --- */
+/* --- saving and loading (see related.h) ---
+ *
+ * Engine blob: a header (magic, n, lsa_k, n_ti, df entries, 0), the df
+ * entries (hash u64, df u32, LSA row u32), then one record per article,
+ * each 8-byte aligned: uri length u32, lang length u32, group u64, date
+ * i64, terms u32, kth f32, has-LSA u32, 0 u32; the uri and the language
+ * (each padded to 8), hashes u64[n], weights f32[n] (padded), LSA
+ * coordinates as int16 (x / 32767, padded). The projection is a blob of
+ * its own (related_save_proj), read a row at a time. */
 
-#define REL_MAGIC 0x31524c44u  /* "DLR1" */
-#define REL_DMAGIC 0x31444c44u /* "DLD1" */
+#define REL_MAGIC 0x32524c44u  /* "DLR2" */
+#define REL_DMAGIC 0x32444c44u /* "DLD2" */
+#define ZQ 32767.0f
+
+static size_t
+pad8(size_t n)
+{
+	return (n + 7) & ~(size_t)7;
+}
 
 static enum dl_err
 put32(struct buf *b, uint32_t v)
@@ -1419,24 +1530,39 @@ put32(struct buf *b, uint32_t v)
 }
 
 static enum dl_err
+put_pad(struct buf *b, size_t n)
+{
+	static const char zero[8];
+
+	return n % 8 ? buf_append(b, zero, 8 - n % 8) : DL_OK;
+}
+
+static enum dl_err
 put_doc(const struct related *r, const struct rdoc *d, struct buf *b)
 {
 	const char *lang = r->langs[d->lang];
-	uint32_t ul = (uint32_t)strlen(d->uri), ll = (uint32_t)strlen(lang);
-	unsigned char hz = d->z != NULL && r->lsa_k > 0;
+	uint32_t ul = (uint32_t)strlen(d->uri), ll = (uint32_t)strlen(lang), i;
+	uint32_t hz = (d->z != NULL || d->zq != NULL) && r->lsa_k > 0;
 	enum dl_err e;
 
-	if ((e = put32(b, ul)) != DL_OK || (e = buf_append(b, d->uri, ul)) != DL_OK ||
-	    (e = put32(b, ll)) != DL_OK || (e = buf_append(b, lang, ll)) != DL_OK ||
+	if ((e = put32(b, ul)) != DL_OK || (e = put32(b, ll)) != DL_OK ||
 	    (e = buf_append(b, &d->group, 8)) != DL_OK || (e = buf_append(b, &d->date, 8)) != DL_OK ||
 	    (e = put32(b, d->n)) != DL_OK || (e = buf_append(b, &d->kth, 4)) != DL_OK ||
-	    (e = buf_append(b, &hz, 1)) != DL_OK ||
+	    (e = put32(b, hz)) != DL_OK || (e = put32(b, 0)) != DL_OK ||
+	    (e = buf_append(b, d->uri, ul + 1)) != DL_OK || (e = put_pad(b, ul + 1)) != DL_OK ||
+	    (e = buf_append(b, lang, ll)) != DL_OK || (e = put_pad(b, ll)) != DL_OK ||
 	    (e = buf_append(b, d->h, (size_t)d->n * 8)) != DL_OK ||
-	    (e = buf_append(b, d->w, (size_t)d->n * 4)) != DL_OK)
+	    (e = buf_append(b, d->w, (size_t)d->n * 4)) != DL_OK || (e = put_pad(b, (size_t)d->n * 4)) != DL_OK)
 		return e;
-	if (hz)
-		return buf_append(b, d->z, (size_t)r->lsa_k * 4);
-	return DL_OK;
+	if (!hz)
+		return DL_OK;
+	for (i = 0; i < r->lsa_k; i++) {
+		int16_t q = d->zq ? d->zq[i] : (int16_t)lrintf(d->z[i] * ZQ);
+
+		if ((e = buf_append(b, &q, 2)) != DL_OK)
+			return e;
+	}
+	return put_pad(b, (size_t)r->lsa_k * 2);
 }
 
 enum dl_err
@@ -1451,7 +1577,7 @@ related_save(const struct related *r, struct buf *b)
 		used += r->df[i].h != 0;
 	if ((e = put32(b, REL_MAGIC)) != DL_OK || (e = put32(b, r->n)) != DL_OK ||
 	    (e = put32(b, r->lsa_k)) != DL_OK || (e = put32(b, r->n_ti)) != DL_OK ||
-	    (e = put32(b, used)) != DL_OK)
+	    (e = put32(b, used)) != DL_OK || (e = put32(b, 0)) != DL_OK)
 		return e;
 	for (i = 0; i < r->df_cap; i++) {
 		const struct dfslot *s = &r->df[i];
@@ -1465,9 +1591,15 @@ related_save(const struct related *r, struct buf *b)
 	for (i = 0; i < r->n; i++)
 		if ((e = put_doc(r, &r->docs[i], b)) != DL_OK)
 			return e;
-	if (r->lsa_k > 0 && r->proj)
-		return buf_append(b, r->proj, (size_t)r->n_ti * r->lsa_k * 4);
 	return DL_OK;
+}
+
+enum dl_err
+related_save_proj(const struct related *r, struct buf *b)
+{
+	if (r->lsa_k == 0 || r->proj == NULL)
+		return DL_OK;
+	return buf_append(b, r->proj, (size_t)r->n_ti * r->lsa_k * sizeof *r->proj);
 }
 
 enum dl_err
@@ -1492,81 +1624,116 @@ related_save_delta(const struct related *r, uint32_t from, const uint32_t *ids, 
 }
 
 struct rd {
-	const unsigned char *p, *end;
+	const unsigned char *base, *p, *end;
 };
+
+static const void *
+take(struct rd *c, size_t n, size_t padded)
+{
+	const void *at = c->p;
+
+	if ((size_t)(c->end - c->p) < padded)
+		return NULL;
+	c->p += padded;
+	(void)n;
+	return at;
+}
 
 static int
 get(struct rd *c, void *out, size_t n)
 {
-	if ((size_t)(c->end - c->p) < n)
+	const void *p = take(c, n, n);
+
+	if (p == NULL)
 		return -1;
-	memcpy(out, c->p, n);
-	c->p += n;
+	memcpy(out, p, n);
 	return 0;
 }
 
-/* One saved article into a new rdoc; new terms go into the df table when
- * count_df (a delta), else they must be there already. */
+/* One saved article into d. Borrowed (a base blob that stays alive, 8-byte
+ * aligned): uri, hashes, weights and the int16 LSA coordinates point into
+ * it; else everything is copied (coordinates back to floats). Terms are
+ * counted in the df table when count_df (a delta). */
 static enum dl_err
-get_doc(struct related *r, struct rd *c, struct rdoc *d, int count_df)
+get_doc(struct related *r, struct rd *c, struct rdoc *d, int borrow, int count_df)
 {
-	uint32_t ul, ll, i;
-	unsigned char hz;
-	char lang[64];
+	float *zslot;
+	uint32_t ul, ll, hz, zero, i;
+	const char *uri, *lang;
+	const void *hp, *wp, *zp = NULL;
+	char lbuf[64];
 	int err = 0;
 
 	memset(d, 0, sizeof *d);
-	if (get(c, &ul, 4) || ul > 65536 || (size_t)(c->end - c->p) < ul)
+	if (get(c, &ul, 4) || get(c, &ll, 4) || get(c, &d->group, 8) || get(c, &d->date, 8) ||
+	    get(c, &d->n, 4) || get(c, &d->kth, 4) || get(c, &hz, 4) || get(c, &zero, 4) ||
+	    ul > 65536 || ll >= sizeof lbuf || d->n > REL_MAX_TERMS || (hz && r->lsa_k == 0))
 		return DL_ERR_CORRUPT;
-	if ((d->uri = malloc(ul + 1)) == NULL)
-		return DL_ERR_NOMEM;
-	memcpy(d->uri, c->p, ul);
-	d->uri[ul] = '\0';
-	c->p += ul;
-	if (get(c, &ll, 4) || ll >= sizeof lang || get(c, lang, ll))
-		goto corrupt;
-	lang[ll] = '\0';
-	d->lang = lang_id(r, lang, &err);
+	if ((uri = take(c, ul + 1, pad8(ul + 1))) == NULL || uri[ul] != '\0' || (lang = take(c, ll, pad8(ll))) == NULL ||
+	    (hp = take(c, (size_t)d->n * 8, (size_t)d->n * 8)) == NULL ||
+	    (wp = take(c, (size_t)d->n * 4, pad8((size_t)d->n * 4))) == NULL ||
+	    (hz && (zp = take(c, (size_t)r->lsa_k * 2, pad8((size_t)r->lsa_k * 2))) == NULL))
+		return DL_ERR_CORRUPT;
+	memcpy(lbuf, lang, ll);
+	lbuf[ll] = '\0';
+	d->lang = lang_id(r, lbuf, &err);
 	if (err)
-		goto nomem;
-	if (get(c, &d->group, 8) || get(c, &d->date, 8) || get(c, &d->n, 4) || d->n > REL_MAX_TERMS ||
-	    get(c, &d->kth, 4) || get(c, &hz, 1))
-		goto corrupt;
-	d->h = malloc((d->n ? d->n : 1) * sizeof *d->h);
-	d->w = malloc((d->n ? d->n : 1) * sizeof *d->w);
-	if (d->h == NULL || d->w == NULL)
-		goto nomem;
-	if (get(c, d->h, (size_t)d->n * 8) || get(c, d->w, (size_t)d->n * 4))
-		goto corrupt;
-	if (hz) {
-		if (r->lsa_k == 0)
-			goto corrupt;
-		if ((d->z = malloc(r->lsa_k * sizeof *d->z)) == NULL)
+		return DL_ERR_NOMEM;
+	if (borrow) {
+		d->borrowed = 1;
+		d->uri = (char *)uri;
+		d->h = (uint64_t *)hp;
+		d->w = (float *)wp;
+	} else {
+		d->uri = malloc(ul + 1);
+		d->h = malloc((d->n ? d->n : 1) * sizeof *d->h);
+		d->w = malloc((d->n ? d->n : 1) * sizeof *d->w);
+		if (d->uri == NULL || d->h == NULL || d->w == NULL)
 			goto nomem;
-		if (get(c, d->z, (size_t)r->lsa_k * 4))
-			goto corrupt;
+		memcpy(d->uri, uri, ul);
+		d->uri[ul] = '\0';
+		memcpy(d->h, hp, (size_t)d->n * 8);
+		memcpy(d->w, wp, (size_t)d->n * 4);
 	}
-	for (i = 0; i < d->n; i++) {
-		if (count_df) {
-			if (df_add(r, d->h[i]) != DL_OK)
-				goto nomem;
-		} else if (df_find(r, d->h[i]) == NULL) {
-			goto corrupt;
+	if (hz && borrow) {
+		d->zq = zp;
+	} else if (hz) {
+		if ((zslot = malloc(r->lsa_k * sizeof *zslot)) == NULL)
+			goto nomem;
+		for (i = 0; i < r->lsa_k; i++) {
+			int16_t q;
+
+			memcpy(&q, (const char *)zp + 2 * i, 2);
+			zslot[i] = (float)q / ZQ;
 		}
+		d->z = zslot;
 	}
+	/* a base article's terms are all in the saved df entries (a term
+	 * missing there only counts as unknown: df 0, no LSA row) */
+	for (i = 0; count_df && i < d->n; i++)
+		if (df_add(r, d->h[i]) != DL_OK)
+			goto nomem;
 	return DL_OK;
-corrupt:
-	free(d->uri);
-	free(d->h);
-	free(d->w);
-	free(d->z);
-	return DL_ERR_CORRUPT;
 nomem:
+	if (!borrow) {
+		free(d->uri);
+		free(d->h);
+		free(d->w);
+		free(d->z);
+	}
+	memset(d, 0, sizeof *d);
+	return DL_ERR_NOMEM;
+}
+
+static void
+doc_free(struct rdoc *d)
+{
+	if (d->borrowed)
+		return;
 	free(d->uri);
 	free(d->h);
 	free(d->w);
 	free(d->z);
-	return DL_ERR_NOMEM;
 }
 
 static enum dl_err
@@ -1584,18 +1751,21 @@ df_put(struct related *r, uint64_t h, uint32_t df, uint32_t ti)
 }
 
 enum dl_err
-related_load(const struct rel_params *p, const void *data, size_t len, struct related **out)
+related_load(const struct rel_params *p, void *data, size_t len, struct related **out)
 {
-	struct rd c = { data, (const unsigned char *)data + len };
-	uint32_t magic, n, k, nti, used, i;
+	struct rd c = { data, data, (const unsigned char *)data + len };
+	uint32_t magic, n, k, nti, used, zero, i;
 	struct related *r;
 	enum dl_err e = DL_ERR_CORRUPT;
 
 	*out = NULL;
-	if ((r = related_new(p)) == NULL)
+	if ((r = related_new(p)) == NULL) {
+		free(data);
 		return DL_ERR_NOMEM;
+	}
+	r->blob = data;
 	if (get(&c, &magic, 4) || magic != REL_MAGIC || get(&c, &n, 4) || get(&c, &k, 4) ||
-	    get(&c, &nti, 4) || get(&c, &used, 4) || n > REL_MAX_DOCS || k > 4096)
+	    get(&c, &nti, 4) || get(&c, &used, 4) || get(&c, &zero, 4) || n > REL_MAX_DOCS || k > 4096)
 		goto out;
 	r->lsa_k = k;
 	r->n_ti = nti;
@@ -1612,28 +1782,17 @@ related_load(const struct rel_params *p, const void *data, size_t len, struct re
 	for (i = 0; i < n; i++) {
 		struct rdoc d;
 
-		if ((e = get_doc(r, &c, &d, 0)) != DL_OK)
+		if ((e = get_doc(r, &c, &d, 1, 0)) != DL_OK)
 			goto out;
 		if ((e = push_doc(r, &d, NULL)) != DL_OK) {
-			free(d.uri);
-			free(d.h);
-			free(d.w);
-			free(d.z);
+			doc_free(&d);
 			goto out;
 		}
 	}
-	e = DL_ERR_CORRUPT;
-	if (k > 0) {
-		if ((size_t)(c.end - c.p) != (size_t)nti * k * 4)
-			goto out;
-		if ((r->proj = malloc((size_t)nti * k * sizeof *r->proj + 1)) == NULL) {
-			e = DL_ERR_NOMEM;
-			goto out;
-		}
-		memcpy(r->proj, c.p, (size_t)nti * k * 4);
-	}
-	if ((e = build_index(r)) != DL_OK)
-		goto out;
+	/* no postings: a loaded engine serves a few additions, each scored
+	 * against every article directly (as articles past n_indexed are) */
+	r->finished = 1;
+	r->n_indexed = 0;
 	*out = r;
 	return DL_OK;
 out:
@@ -1641,10 +1800,19 @@ out:
 	return e;
 }
 
+void
+related_set_proj_source(struct related *r,
+    enum dl_err (*fetch)(void *ctx, const uint32_t *rows, size_t n, float *out, uint32_t k),
+    void *ctx)
+{
+	r->proj_fetch = fetch;
+	r->proj_ctx = ctx;
+}
+
 enum dl_err
 related_apply_delta(struct related *r, const void *data, size_t len)
 {
-	struct rd c = { data, (const unsigned char *)data + len };
+	struct rd c = { data, data, (const unsigned char *)data + len };
 	uint32_t magic, n, nk, i;
 	enum dl_err e;
 
@@ -1653,13 +1821,10 @@ related_apply_delta(struct related *r, const void *data, size_t len)
 	for (i = 0; i < n; i++) {
 		struct rdoc d;
 
-		if ((e = get_doc(r, &c, &d, 1)) != DL_OK)
+		if ((e = get_doc(r, &c, &d, 0, 1)) != DL_OK)
 			return e;
 		if ((e = push_doc(r, &d, NULL)) != DL_OK) {
-			free(d.uri);
-			free(d.h);
-			free(d.w);
-			free(d.z);
+			doc_free(&d);
 			return e;
 		}
 	}
@@ -1714,15 +1879,14 @@ related_beaten(const struct related *r, uint32_t x, uint32_t *out, float *score,
 		for (j = 0; j < s->cnt; j++)
 			acc[r->post[s->off + j].doc] += q->w[i] * r->post[s->off + j].w;
 	}
-	for (i = r->n_indexed; i < r->n; i++)
-		acc[i] = (float)related_cosine(r, x, i);
+	scan_cos(r, x, r->n_indexed, acc);
 	for (i = 0; i < r->n && *n < cap; i++) {
 		double sc;
 
 		if (i == x || !related_eligible(r, i, x) || r->docs[i].n < REL_MIN_TERMS)
 			continue;
 		sc = blend(r, i, x, acc[i]);
-		if (sc <= 0 || sc <= r->docs[i].kth || acc[i] >= r->p.dup)
+		if (sc < REL_MIN_SCORE || sc <= r->docs[i].kth || acc[i] >= r->p.dup)
 			continue;
 		out[*n] = i;
 		score[*n] = (float)sc;

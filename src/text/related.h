@@ -40,6 +40,9 @@
 /* An article with fewer distinct terms than this says too little to be
  * compared: its list is empty, it is in no list, its scores are 0. */
 #define REL_MIN_TERMS 3u
+/* Scores below this are no relation at all (LSA leaves small positive
+ * scores between unrelated articles): never listed. */
+#define REL_MIN_SCORE 0.02
 
 struct rel_params {
 	double w_head, w_stand, w_body;   /* tf weight of a word per field */
@@ -141,8 +144,16 @@ int related_eligible(const struct related *r, uint32_t a, uint32_t b);
  * is not one, DL_ERR_NOMEM, DL_ERR_TOOBIG past the buffer's cap. */
 struct buf;
 enum dl_err related_save(const struct related *r, struct buf *b) DL_WUR;
-enum dl_err related_load(const struct rel_params *p, const void *data, size_t len,
+/* The LSA projection (n_ti rows of lsa_k floats), saved apart: a loaded
+ * engine reads only the rows it needs, through `fetch` (rows[0..n-1] into
+ * out, k floats each; n <= REL_MAX_TERMS). */
+enum dl_err related_save_proj(const struct related *r, struct buf *b) DL_WUR;
+/* Takes ownership of data (malloc'd, freed with the engine or on failure). */
+enum dl_err related_load(const struct rel_params *p, void *data, size_t len,
     struct related **out) DL_WUR;
+void related_set_proj_source(struct related *r,
+    enum dl_err (*fetch)(void *ctx, const uint32_t *rows, size_t n, float *out, uint32_t k),
+    void *ctx);
 enum dl_err related_save_delta(const struct related *r, uint32_t from, const uint32_t *ids,
     const float *kth, size_t n_kth, struct buf *b) DL_WUR;
 enum dl_err related_apply_delta(struct related *r, const void *data, size_t len) DL_WUR;

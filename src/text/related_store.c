@@ -150,8 +150,12 @@ save_engine(struct store *st, const struct related *r)
 	struct buf b = BUF_INIT(REL_STATE_MAX);
 	enum dl_err e;
 
-	if ((e = related_save(r, &b)) == DL_OK && (e = store_related_state_clear(st)) == DL_OK)
-		e = store_related_state_put(st, "engine", b.data, b.len);
+	if ((e = related_save(r, &b)) == DL_OK && (e = store_related_state_clear(st)) == DL_OK &&
+	    (e = store_related_state_put(st, "engine", b.data, b.len)) == DL_OK) {
+		buf_reset(&b);
+		if ((e = related_save_proj(r, &b)) == DL_OK)
+			e = store_related_state_put(st, "proj", b.data, b.len);
+	}
 	buf_free(&b);
 	return e;
 }
@@ -199,6 +203,18 @@ apply_one(void *ctx, const char *name, const void *data, size_t len)
 	return d->err != DL_OK;
 }
 
+static enum dl_err
+proj_rows(void *ctx, const uint32_t *rows, size_t n, float *out, uint32_t k)
+{
+	size_t off[REL_MAX_TERMS], i;
+
+	if (n > REL_MAX_TERMS)
+		return DL_ERR_TOOBIG;
+	for (i = 0; i < n; i++)
+		off[i] = (size_t)rows[i] * k * sizeof *out;
+	return store_related_state_read(ctx, "proj", off, n, (size_t)k * sizeof *out, out);
+}
+
 /* The saved engine with its deltas replayed; DL_ERR_NOTFOUND when none
  * was saved. */
 static enum dl_err
@@ -212,10 +228,9 @@ load_saved(struct store *st, const struct rel_params *p, struct related **out)
 	*out = NULL;
 	if ((e = store_related_state_get(st, "engine", &blob, &len)) != DL_OK)
 		return e;
-	e = related_load(p, blob, len, &d.r);
-	free(blob);
-	if (e != DL_OK)
+	if ((e = related_load(p, blob, len, &d.r)) != DL_OK)
 		return e;
+	related_set_proj_source(d.r, proj_rows, st);
 	if ((e = store_related_state_each(st, "delta:", apply_one, &d)) != DL_OK || (e = d.err) != DL_OK) {
 		related_free(d.r);
 		return e;
@@ -285,21 +300,44 @@ out:
 /* Batches past this share of the site (or this size) are a full rebuild. */
 #define REL_INCR_MAX 1000
 
-struct newdocs {
+struct related_session {
+	struct store *st;
 	struct related *r;
-	const char *const *uris;
-	size_t n;
-	int changed;           /* an article already in the engine: rebuild */
-	enum dl_err err;
+	int broken;            /* the engine no longer matches what is stored */
 };
 
-/* Adds the articles `uris` to the saved engine and updates the lists they
- * enter; DL_ERR_NOTFOUND when there is no saved engine, DL_ERR_EXISTS when
- * one of them is known (changed): the caller rebuilds. */
-static enum dl_err
-add_incremental(struct store *st, const struct rel_params *p, const char *const *uris, size_t n)
+enum dl_err
+related_session_open(struct store *st, const struct rel_params *p, struct related_session **out)
 {
-	struct related *r = NULL;
+	struct related_session *s = calloc(1, sizeof *s);
+	enum dl_err e;
+
+	*out = NULL;
+	if (s == NULL)
+		return DL_ERR_NOMEM;
+	if ((e = load_saved(st, p, &s->r)) != DL_OK) {
+		free(s);
+		return e;
+	}
+	s->st = st;
+	*out = s;
+	return DL_OK;
+}
+
+void
+related_session_close(struct related_session *s)
+{
+	if (s == NULL)
+		return;
+	related_free(s->r);
+	free(s);
+}
+
+enum dl_err
+related_session_add(struct related_session *s, const char *const *uris, size_t n)
+{
+	struct store *st = s->st;
+	struct related *r = s->r;
 	uint32_t from, id, *ids = NULL, *upd = NULL;
 	float *kth = NULL, *sc = NULL;
 	size_t i, j, nb, nupd = 0, cap;
@@ -309,9 +347,13 @@ add_incremental(struct store *st, const struct rel_params *p, const char *const 
 	enum dl_err e;
 	int tx = 0;
 
-	if ((e = load_saved(st, p, &r)) != DL_OK)
-		return e;
+	if (s->broken)
+		return DL_ERR_INVALID;
+	for (i = 0; i < n; i++)
+		if (related_find(r, uris[i]) != UINT32_MAX)
+			return DL_ERR_EXISTS;
 	from = related_count(r);
+	s->broken = 1; /* until the new state is committed */
 	for (i = 0; i < n; i++) {
 		struct arena *ar = arena_new(REL_SCRATCH);
 		struct dl_article a;
@@ -322,13 +364,8 @@ add_incremental(struct store *st, const struct rel_params *p, const char *const 
 			e = DL_ERR_NOMEM;
 			goto out;
 		}
-		if (related_find(r, uris[i]) != UINT32_MAX) {
-			arena_free(ar);
-			e = DL_ERR_EXISTS;
-			goto out;
-		}
 		e = store_article_get_uri(st, ar, uris[i], &a);
-		if (e == DL_OK && a.status == DL_PUBLISHED) {
+		if (e == DL_OK && a.status == DL_PUBLISHED && related_find(r, a.uri) == UINT32_MAX) {
 			to_doc(&a, &d, places, tags);
 			e = related_insert(r, &d, NULL);
 		} else if (e == DL_ERR_NOTFOUND) {
@@ -365,7 +402,7 @@ add_incremental(struct store *st, const struct rel_params *p, const char *const 
 	for (id = from; id < related_count(r); id++) {
 		if ((e = related_beaten(r, id, ids, sc, cap, &nb)) != DL_OK)
 			goto out;
-		for (j = 0; j < nb; j++) {
+		for (j = 0; j < nb && nupd < cap; j++) {
 			float k;
 
 			if (ids[j] >= from)
@@ -375,8 +412,6 @@ add_incremental(struct store *st, const struct rel_params *p, const char *const 
 			related_set_kth(r, ids[j], k);
 			upd[nupd] = ids[j];
 			kth[nupd++] = k;
-			if (nupd >= cap)
-				break;
 		}
 	}
 	if ((e = related_save_delta(r, from, upd, kth, nupd, &b)) != DL_OK)
@@ -386,6 +421,8 @@ add_incremental(struct store *st, const struct rel_params *p, const char *const 
 		goto out;
 	e = store_commit(st);
 	tx = 0;
+	if (e == DL_OK)
+		s->broken = 0;
 out:
 	if (tx)
 		store_rollback(st);
@@ -394,7 +431,22 @@ out:
 	free(upd);
 	free(kth);
 	free(sc);
-	related_free(r);
+	return e;
+}
+
+/* Adds the articles `uris` to the saved engine and updates the lists they
+ * enter; DL_ERR_NOTFOUND when there is no saved engine, DL_ERR_EXISTS when
+ * one of them is known (changed): the caller rebuilds. */
+static enum dl_err
+add_incremental(struct store *st, const struct rel_params *p, const char *const *uris, size_t n)
+{
+	struct related_session *s;
+	enum dl_err e;
+
+	if ((e = related_session_open(st, p, &s)) != DL_OK)
+		return e;
+	e = related_session_add(s, uris, n);
+	related_session_close(s);
 	return e;
 }
 

@@ -38,6 +38,21 @@ enum dl_err related_rebuild(struct store *st, const struct rel_params *p) DL_WUR
 enum dl_err related_update_after_import(struct store *st, const struct rel_params *p,
     const char *const *uris, size_t n) DL_WUR;
 
+/* A saved engine kept open to add articles one batch at a time, as a
+ * long-running process would (related_update_after_import opens one per
+ * call). open: DL_ERR_NOTFOUND when no engine was saved (run a rebuild).
+ * add: the articles `uris`, already stored, enter the engine, get their
+ * lists, and enter the older lists they beat (related_beaten); all in one
+ * transaction with the engine's delta. DL_ERR_EXISTS when one is in the
+ * engine already (a changed article: rebuild). After any other failure
+ * the session refuses more (DL_ERR_INVALID): close it. */
+struct related_session;
+enum dl_err related_session_open(struct store *st, const struct rel_params *p,
+    struct related_session **out) DL_WUR;
+enum dl_err related_session_add(struct related_session *s, const char *const *uris,
+    size_t n) DL_WUR;
+void related_session_close(struct related_session *s);
+
 /* The `related` command against a database (see cmd_related.c); returns the
  * exit status. */
 int related_cmd_db(const char *db, const struct rel_params *p, int all, const char *uri,

@@ -10,12 +10,16 @@
 #include <time.h>
 #include "base/i18n.h"
 #include "base/log.h"
+#include "base/sign.h"
 #include "pages/page.h"
 #include "store/store.h"
 #include "web/auth.h"
 #include "web/ratelimit.h"
 
 #define COOKIE "dl_session"
+#define LOGIN_COOKIE "dl_login"
+#define LOGIN_PURPOSE "login-csrf"
+#define ORIGIN_MAX 256
 #define TOUCH_EVERY 60   /* seconds between last_seen updates of a session */
 
 /* Init-once: libsodium, and a hash to verify against when the account does
@@ -157,15 +161,22 @@ auth_audit(struct req *rq, int64_t user_id, const char *action, const char *targ
 		log_warn("audit: could not record %s %s", action, target ? target : "");
 }
 
+/* The value of cookie `name` when it is a well-formed random token. */
 static const char *
-session_cookie(struct req *rq)
+token_cookie(struct req *rq, const char *name)
 {
 	const char *v;
 
 	if (rq->conn == NULL)
 		return NULL;
-	v = MHD_lookup_connection_value((struct MHD_Connection *)rq->conn, MHD_COOKIE_KIND, COOKIE);
+	v = MHD_lookup_connection_value((struct MHD_Connection *)rq->conn, MHD_COOKIE_KIND, name);
 	return is_token(v) ? v : NULL;
+}
+
+static const char *
+session_cookie(struct req *rq)
+{
+	return token_cookie(rq, COOKIE);
 }
 
 static int
@@ -265,6 +276,10 @@ auth_require(struct req *rq, struct resp *rs, enum dl_role min, struct dl_user *
 		return e == DL_OK ? DL_ERR_INVALID : e;
 	}
 	if (strcmp(rq->method, "POST") == 0) {
+		if (!auth_origin_ok(rq)) {
+			e = refuse(rq, rs, 403, "nr_bad_csrf");
+			return e == DL_OK ? DL_ERR_INVALID : e;
+		}
 		form_csrf = req_form(rq, "csrf");
 		if (form_csrf == NULL || strlen(form_csrf) != strlen(out->csrf) ||
 		    sodium_memcmp(form_csrf, out->csrf, strlen(out->csrf)) != 0) {
@@ -273,6 +288,90 @@ auth_require(struct req *rq, struct resp *rs, enum dl_role min, struct dl_user *
 		}
 	}
 	return DL_OK;
+}
+
+enum dl_err
+auth_refuse_csrf(struct req *rq, struct resp *rs)
+{
+	return refuse(rq, rs, 403, "nr_bad_csrf");
+}
+
+/* ---- login CSRF (double submit) and Origin ---- */
+
+static const char *
+login_cookie(struct req *rq)
+{
+	return token_cookie(rq, LOGIN_COOKIE);
+}
+
+const char *
+auth_login_token(struct req *rq, struct resp *rs)
+{
+	const char *value = login_cookie(rq), *c;
+	char fresh[AUTH_TOKEN_HEX + 1];
+
+	if (value == NULL) {
+		auth_new_token(fresh);
+		c = arena_printf(rq->arena, LOGIN_COOKIE "=%s; Path=/newsroom; Max-Age=%d; HttpOnly; "
+		    "SameSite=Strict%s", fresh, AUTH_LOGIN_SECONDS, secure_site(rq) ? "; Secure" : "");
+		if (c == NULL || (value = arena_strdup(rq->arena, fresh)) == NULL ||
+		    resp_header(rs, "Set-Cookie", c) != DL_OK)
+			return NULL;
+	}
+	return sign_make(rq->arena, LOGIN_PURPOSE, value, (int64_t)time(NULL) + AUTH_LOGIN_SECONDS);
+}
+
+int
+auth_login_token_ok(struct req *rq)
+{
+	const char *value = login_cookie(rq), *tok = req_form(rq, "csrf"), *payload = NULL;
+	int64_t issued;
+
+	if (value == NULL || tok == NULL || strlen(tok) > 1024 ||
+	    sign_check(rq->arena, LOGIN_PURPOSE, tok, (int64_t)time(NULL), &payload, &issued) != SIGN_OK ||
+	    payload == NULL || strlen(payload) != AUTH_TOKEN_HEX)
+		return 0;
+	return sodium_memcmp(payload, value, AUTH_TOKEN_HEX) == 0;
+}
+
+/* "scheme://host[:port]" of a URL, lower-cased, without a default port;
+ * 0 when it has no scheme or is too long. */
+static int
+origin_of(const char *url, char out[ORIGIN_MAX])
+{
+	const char *p = strstr(url, "://"), *end;
+	size_t n, i;
+
+	if (p == NULL || p == url)
+		return 0;
+	end = p + 3 + strcspn(p + 3, "/?#");
+	n = (size_t)(end - url);
+	if (n >= ORIGIN_MAX || n == (size_t)(p + 3 - url))
+		return 0;
+	for (i = 0; i < n; i++)
+		out[i] = (char)((url[i] >= 'A' && url[i] <= 'Z') ? url[i] + 32 : url[i]);
+	out[n] = '\0';
+	if (n > 7 && memcmp(out, "http://", 7) == 0 && strcmp(out + n - 3, ":80") == 0)
+		out[n - 3] = '\0';
+	else if (n > 8 && memcmp(out, "https://", 8) == 0 && strcmp(out + n - 4, ":443") == 0)
+		out[n - 4] = '\0';
+	return 1;
+}
+
+int
+auth_origin_ok(struct req *rq)
+{
+	const char *o;
+	char mine[ORIGIN_MAX], theirs[ORIGIN_MAX];
+
+	if (rq->conn == NULL)
+		return 1;
+	o = MHD_lookup_connection_value((struct MHD_Connection *)rq->conn, MHD_HEADER_KIND, "Origin");
+	if (o == NULL)
+		return 1;
+	if (!origin_of(rq->site->cfg->base_url, mine) || !origin_of(o, theirs))
+		return 0;
+	return strcmp(mine, theirs) == 0;
 }
 
 static enum dl_err

@@ -58,6 +58,30 @@ enum auth_login { AUTH_LOGIN_OK = 0, AUTH_LOGIN_BAD, AUTH_LOGIN_LOCKED };
 enum dl_err auth_login(struct req *rq, struct resp *rs, const char *email, const char *password,
     enum auth_login *result, int64_t *retry_after) DL_WUR;
 
+/* ---- Login CSRF and Origin (src/web/auth.c) ----
+ *
+ * The login form has no session yet, so it uses a double submit: the GET
+ * sets a random pre-session cookie "dl_login" (HttpOnly, SameSite=Strict,
+ * Path=/newsroom, AUTH_LOGIN_SECONDS) and the form's hidden field "csrf"
+ * carries a signed, expiring token (sign.h, purpose "login-csrf") of that
+ * cookie's value. A login POST is refused (403) unless both are present
+ * and match. Every POST under /newsroom/ is also refused when it has an
+ * Origin header that is not the origin of the site's base_url. */
+#define AUTH_LOGIN_SECONDS 3600
+
+/* The token for the login form, from the arena; sets the dl_login cookie in
+ * rs unless the request already carries a well-formed one. NULL when out of
+ * memory or when signing fails. */
+const char *auth_login_token(struct req *rq, struct resp *rs);
+/* 1 when the form field "csrf" is a valid, unexpired token for the
+ * request's dl_login cookie. */
+int auth_login_token_ok(struct req *rq);
+/* 1 when the request has no Origin header, or one equal (scheme, host and
+ * port, case-insensitive) to the origin of base_url. */
+int auth_origin_ok(struct req *rq);
+/* Fills rs with the 403 "form could not be verified" page (no-store). */
+enum dl_err auth_refuse_csrf(struct req *rq, struct resp *rs) DL_WUR;
+
 /* Deletes the request's session and clears the cookie. */
 enum dl_err auth_logout(struct req *rq, struct resp *rs) DL_WUR;
 

@@ -68,6 +68,7 @@ const struct route routes[] = {
 	{ "GET", "/{lang}/newsletter",           page_newsletter,  ROUTE_EDITION },
 	{ "POST", "/{lang}/newsletter",          page_newsletter_subscribe, ROUTE_EDITION },
 	{ "GET", "/{lang}/newsletter/confirm",   page_newsletter_confirm, ROUTE_EDITION },
+	{ "POST", "/{lang}/newsletter/confirm",  page_newsletter_confirm, ROUTE_EDITION },
 	{ "GET", "/{lang}/newsletter/prefs",     page_newsletter_prefs, ROUTE_EDITION },
 	{ "POST", "/{lang}/newsletter/prefs",    page_newsletter_prefs, ROUTE_EDITION },
 	{ "GET", "/{lang}/newsletter/unsubscribe", page_newsletter_unsubscribe, ROUTE_EDITION },

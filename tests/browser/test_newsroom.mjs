@@ -15,23 +15,14 @@
 // Environment: DATELINE_BIN (default build/dateline), TEST_OUTPUT (default
 // test-output), CHROMIUM (default /usr/bin/chromium), SHARED_DIR (default
 // ../shared), AHEAD (seconds, default 65). Prints "N passed, N failed"; exits 1 on failure.
-import { chromium } from 'playwright-core';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { BIN, SHARED, SHOTS, Dateline, closingLine, launchChromium, sleep } from './lib.mjs';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const BIN = path.resolve(ROOT, process.env.DATELINE_BIN || 'build/dateline');
-const OUTPUT = path.resolve(ROOT, process.env.TEST_OUTPUT || 'test-output');
-const SHOTS = path.join(OUTPUT, 'browser');
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const AHEAD = Number(process.env.AHEAD || 65);
 const PASSWORD = 'a long enough password';
 const HEADLINE = 'Harbour reopens after the storm';
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 let passed = 0;
 let failed = 0;
@@ -45,46 +36,24 @@ function check(name, cond, detail) {
   }
 }
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-function canConnect(port) {
-  return new Promise((resolve) => {
-    const c = net.connect({ host: '127.0.0.1', port });
-    c.on('connect', () => { c.destroy(); resolve(true); });
-    c.on('error', () => resolve(false));
-  });
-}
-
+// The server with an author and an editor; srv.links holds each role's
+// one-time set-password link.
 async function startServer() {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dateline-newsroom-'));
-  const db = path.join(dir, 'site.db');
-  const port = await freePort();
-  const cfg = path.join(dir, 'dateline.ini');
+  const srv = new Dateline('dateline-newsroom-');
+  const port = await srv.reservePort();
+  const cfg = path.join(srv.dir, 'dateline.ini');
   fs.writeFileSync(cfg, `[site]\nbase_url = http://127.0.0.1:${port}\n[newsroom]\nschedule_tick_seconds = 5\n`);
   const links = {};
   for (const [role, email] of [['author', 'author@example.com'], ['editor', 'editor@example.com']]) {
-    const r = spawnSync(BIN, ['user', 'add', '--db', db, '--config', cfg, '--role', role, email], { encoding: 'utf8' });
+    const r = spawnSync(BIN, ['user', 'add', '--db', srv.db, '--config', cfg, '--role', role, email], { encoding: 'utf8' });
     if (r.status !== 0) throw new Error(`dateline user add: ${r.stderr}`);
     const m = r.stdout.match(/(http:\/\/\S+\/newsroom\/set-password\?token=[0-9a-f]{64})/);
     if (!m) throw new Error(`no link in: ${r.stdout}`);
     links[role] = m[1];
   }
-  const log = fs.openSync(path.join(dir, 'server.log'), 'w');
-  const proc = spawn(BIN, ['serve', '--db', db, '--listen', `127.0.0.1:${port}`, '--config', cfg],
-    { stdio: ['ignore', log, log] });
-  fs.closeSync(log);
-  const deadline = Date.now() + 15000;
-  while (Date.now() < deadline && !(await canConnect(port))) await sleep(50);
-  return { dir, port, proc, links, base: `http://127.0.0.1:${port}` };
+  srv.links = links;
+  await srv.start(['--config', cfg]);
+  return srv;
 }
 
 async function setPassword(page, link) {
@@ -102,7 +71,7 @@ async function login(page, base, email) {
   await Promise.all([page.waitForNavigation(), page.click('#login')]);
 }
 
-const XSS = path.join(path.resolve(ROOT, process.env.SHARED_DIR || '../shared'), 'conformance', 'xss');
+const XSS = path.join(SHARED, 'conformance', 'xss');
 
 function loadVectors() {
   const owasp = path.join(XSS, 'owasp-vectors.jsonl');
@@ -181,11 +150,7 @@ function utcLocal(t) {
 async function main() {
   fs.mkdirSync(SHOTS, { recursive: true });
   const srv = await startServer();
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  const browser = await launchChromium();
   try {
     // ---- the author ----
     const actx = await browser.newContext();
@@ -286,10 +251,8 @@ async function main() {
     await rctx.close();
   } finally {
     await browser.close();
-    if (failed) console.log(fs.readFileSync(path.join(srv.dir, 'server.log'), 'utf8').slice(-3000));
-    srv.proc.kill('SIGTERM');
-    await new Promise((res) => { if (srv.proc.exitCode !== null) res(); else srv.proc.on('exit', res); });
-    fs.rmSync(srv.dir, { recursive: true, force: true });
+    if (failed) console.log(srv.logTail());
+    await srv.stop();
   }
 }
 
@@ -297,6 +260,6 @@ main().catch((err) => {
   failed++;
   console.log(`FAIL ${err.stack || err}`);
 }).finally(() => {
-  console.log(`${passed} passed, ${failed} failed`);
+  closingLine(passed, failed);
   process.exit(failed ? 1 : 0);
 });

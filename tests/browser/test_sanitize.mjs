@@ -25,17 +25,12 @@
 // ../shared), CHROMIUM (default /usr/bin/chromium), BATCH (default 40).
 // Prints "N passed, N failed" (and skipped when SHARED_DIR is absent);
 // exits 1 on failure.
-import { chromium } from 'playwright-core';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { BIN, SHARED, closingLine, launchChromium, sleep } from './lib.mjs';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const BIN = path.resolve(ROOT, process.env.DATELINE_BIN || 'build/dateline');
-const SHARED = path.resolve(ROOT, process.env.SHARED_DIR || '../shared');
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const BATCH = Number(process.env.BATCH || 40);
 const XSS = path.join(SHARED, 'conformance', 'xss');
 
@@ -93,8 +88,6 @@ const HOOKS = `(() => {
     console[k] = function () { report('console.' + k, arguments); };
 })();`;
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
 async function render(browser, base, htmls) {
   const events = [];
   const ctx = await browser.newContext({ javaScriptEnabled: true });
@@ -146,7 +139,7 @@ async function main() {
   const vectors = loadVectors();
   if (!vectors) {
     console.log(`skipped: XSS vectors not found under ${XSS} (set SHARED_DIR)`);
-    console.log('0 passed, 0 failed, 1 skipped');
+    closingLine(0, 0, 1);
     return 0;
   }
   if (!fs.existsSync(BIN)) {
@@ -156,11 +149,7 @@ async function main() {
   for (const v of vectors) v.html = sanitize(v.raw);
   const srv = await startServer();
   const base = `http://127.0.0.1:${srv.address().port}`;
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  const browser = await launchChromium();
   let passed = 0, failed = 0, imageRequests = 0;
   try {
     // the hooks must see a raw vector fire, else the test proves nothing
@@ -193,7 +182,7 @@ async function main() {
   }
   const secs = ((Date.now() - t0) / 1000).toFixed(1);
   console.log(`${vectors.length} vectors rendered in ${secs}s; ${imageRequests} http image requests aborted (allowed)`);
-  console.log(`${passed} passed, ${failed} failed`);
+  closingLine(passed, failed);
   return failed ? 1 : 0;
 }
 

@@ -10,53 +10,16 @@
 // test-output), CHROMIUM (default /usr/bin/chromium), PYTHON (default
 // /usr/bin/python3). Prints "N passed, N failed, N skipped"; exits 1 when a
 // test failed.
-import { chromium } from 'playwright-core';
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import {
+  BIN, CHROMIUM, ROOT, SHOTS, Dateline, closingLine, freePort, launchChromium, sleep, stopProcess, waitPort,
+} from './lib.mjs';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const BIN = path.resolve(ROOT, process.env.DATELINE_BIN || 'build/dateline');
-const OUTPUT = path.resolve(ROOT, process.env.TEST_OUTPUT || 'test-output');
-const SHOTS = path.join(OUTPUT, 'browser');
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const PYTHON = process.env.PYTHON || '/usr/bin/python3';
 const FIXTURE = path.join(ROOT, 'tests', 'http', 'fixtures', 'share.jsonl');
 const HEADLINE = 'Island lighthouse keeper retires after forty years';
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-function canConnect(port) {
-  return new Promise((resolve) => {
-    const c = net.connect({ host: '127.0.0.1', port });
-    c.on('connect', () => { c.destroy(); resolve(true); });
-    c.on('error', () => resolve(false));
-  });
-}
-
-async function waitPort(port, proc, what) {
-  const deadline = Date.now() + 15000;
-  while (Date.now() < deadline) {
-    if (proc.exitCode !== null) throw new Error(`${what} exited ${proc.exitCode}`);
-    if (await canConnect(port)) return;
-    await sleep(50);
-  }
-  throw new Error(`${what} did not start`);
-}
 
 let passed = 0, failed = 0, skipped = 0;
 
@@ -72,8 +35,8 @@ async function main() {
     skipped++;
     return;
   }
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dateline-share-browser-'));
-  let smtp = null, srv = null, browser = null, smtpOut = '';
+  const srv = new Dateline('dateline-share-browser-');
+  let smtp = null, browser = null, smtpOut = '';
   try {
     const smtpPort = await freePort();
     // The default handler prints every message it gets to stdout.
@@ -83,32 +46,22 @@ async function main() {
     smtp.stderr.on('data', (d) => { smtpOut += d.toString(); });
     await waitPort(smtpPort, smtp, 'aiosmtpd');
 
-    const db = path.join(dir, 'site.db');
-    const imp = spawnSync(BIN, ['import', '--db', db, FIXTURE], { encoding: 'utf8' });
+    const imp = spawnSync(BIN, ['import', '--db', srv.db, FIXTURE], { encoding: 'utf8' });
     if (imp.status !== 0) throw new Error(`import failed: ${imp.stderr}`);
-    const port = await freePort();
-    const ini = path.join(dir, 'dateline.ini');
+    const port = await srv.reservePort();
+    const ini = path.join(srv.dir, 'dateline.ini');
     fs.writeFileSync(ini, `[site]\nname = Test Desk\nbase_url = http://127.0.0.1:${port}\n` +
       '[mail]\nfrom = desk@dateline.test\n' +
       '[share]\nmin_seconds = 1\n');
-    const log = fs.openSync(path.join(dir, 'server.log'), 'w');
-    srv = spawn(BIN, ['serve', '--db', db, '--listen', `127.0.0.1:${port}`, '--config', ini,
-      '--smtp', `smtp://127.0.0.1:${smtpPort}`],
-      { stdio: ['ignore', log, log] });
-    fs.closeSync(log);
-    await waitPort(port, srv, 'dateline');
+    await srv.start(['--config', ini, '--smtp', `smtp://127.0.0.1:${smtpPort}`]);
 
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-        '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
     const page = await browser.newPage();
     const errors = [];
     page.on('pageerror', (e) => errors.push(String(e)));
     page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
     try {
-      await page.goto(`http://127.0.0.1:${port}/en/`);
+      await page.goto(srv.url('/en/'));
       await page.click(`a:has-text("${HEADLINE}")`);
       await page.click('a.tool-share');
       await page.waitForSelector('form.share-form');
@@ -144,16 +97,8 @@ async function main() {
     }
   } finally {
     if (browser) await browser.close();
-    for (const p of [srv, smtp]) {
-      if (p && p.exitCode === null) {
-        const done = new Promise((r) => p.once('exit', r));
-        p.kill('SIGTERM');
-        const t = setTimeout(() => p.kill('SIGKILL'), 5000);
-        await done;
-        clearTimeout(t);
-      }
-    }
-    fs.rmSync(dir, { recursive: true, force: true });
+    await srv.stop(5000);
+    await stopProcess(smtp, 5000);
   }
 }
 
@@ -163,5 +108,5 @@ try {
   failed++;
   console.log(`FAIL test_share.mjs setup\n${e.stack || e}`);
 }
-console.log(`${passed} passed, ${failed} failed, ${skipped} skipped`);
+closingLine(passed, failed, skipped);
 process.exit(failed ? 1 : 0);

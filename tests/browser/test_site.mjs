@@ -12,51 +12,23 @@
 // demo: the *.jsonl articles and dateline.ini).
 // Prints one line per test and "N passed, N failed, N skipped"; exits 1
 // when a test failed.
-import { chromium } from 'playwright-core';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { BIN, ROOT, SHOTS, Dateline, closingLine, launchChromium } from './lib.mjs';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const BIN = path.resolve(ROOT, process.env.DATELINE_BIN || 'build/dateline');
-const OUTPUT = path.resolve(ROOT, process.env.TEST_OUTPUT || 'test-output');
-const SHOTS = path.join(OUTPUT, 'browser');
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const DEMO = path.resolve(ROOT, process.env.DEMO_DIR || 'demo');
 const LANG = 'en';
 const SANITIZER_MARKS = ['ERROR: AddressSanitizer', 'ERROR: LeakSanitizer', 'runtime error:'];
 
 // ---- the server ---------------------------------------------------------
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
+// The dateline server on the demo articles (and demo/dateline.ini when
+// there is one).
+class Server extends Dateline {
+  constructor() { super('dateline-browser-'); }
 
-function canConnect(port) {
-  return new Promise((resolve) => {
-    const c = net.connect({ host: '127.0.0.1', port });
-    c.on('connect', () => { c.destroy(); resolve(true); });
-    c.on('error', () => resolve(false));
-  });
-}
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-class Server {
   async start() {
-    this.dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dateline-browser-'));
-    this.db = path.join(this.dir, 'site.db');
-    this.logPath = path.join(this.dir, 'server.log');
     const demo = fs.existsSync(DEMO)
       ? fs.readdirSync(DEMO).filter((f) => f.endsWith('.jsonl')).sort()
       : [];
@@ -65,31 +37,9 @@ class Server {
     const imp = spawnSync(BIN, ['import', '--db', this.db, ...this.demoFiles], { encoding: 'utf8', timeout: 120000 });
     if (imp.error) throw new Error(`dateline import: ${imp.error.message}`);
     if (imp.status !== 0) throw new Error(`dateline import exited ${imp.status}: ${imp.stderr}`);
-    this.port = await freePort();
-    const args = ['serve', '--db', this.db, '--listen', `127.0.0.1:${this.port}`];
     const cfg = path.join(DEMO, 'dateline.ini');
-    if (fs.existsSync(cfg)) args.push('--config', cfg);
-    const log = fs.openSync(this.logPath, 'w');
-    this.proc = spawn(BIN, args, { stdio: ['ignore', log, log] });
-    fs.closeSync(log);
-    this.exited = null;
-    this.proc.on('exit', (code, sig) => { this.exited = sig || code; });
-    const deadline = Date.now() + 15000;
-    while (Date.now() < deadline) {
-      if (this.exited !== null) throw new Error(`server exited ${this.exited}: ${this.logTail()}`);
-      if (await canConnect(this.port)) return;
-      await sleep(50);
-    }
-    throw new Error(`server did not start: ${this.logTail()}`);
+    await super.start(fs.existsSync(cfg) ? ['--config', cfg] : []);
   }
-
-  url(p) { return `http://127.0.0.1:${this.port}${p}`; }
-
-  logText() {
-    try { return fs.readFileSync(this.logPath, 'utf8'); } catch { return ''; }
-  }
-
-  logTail() { return this.logText().slice(-3000); }
 
   // Demo headlines, to check a page shows an article that was imported.
   headlines() {
@@ -106,19 +56,6 @@ class Server {
       }
     }
     return out;
-  }
-
-  async stop() {
-    if (this.proc && this.exited === null) {
-      const done = new Promise((r) => this.proc.once('exit', r));
-      this.proc.kill('SIGTERM');
-      const t = setTimeout(() => this.proc.kill('SIGKILL'), 10000);
-      await done;
-      clearTimeout(t);
-    }
-    const log = this.logText();
-    if (this.dir) fs.rmSync(this.dir, { recursive: true, force: true });
-    return log;
   }
 }
 
@@ -340,12 +277,7 @@ async function main() {
     if (!fs.existsSync(BIN)) throw new Error(`${BIN} does not exist (build it, or set DATELINE_BIN)`);
     state.server = new Server();
     await state.server.start();
-    state.browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-        '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    state.browser = await launchChromium({ headless: true });
     state.context = await state.browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'en-GB' });
     state.page = await state.context.newPage();
     state.page.setDefaultTimeout(10000);
@@ -382,18 +314,18 @@ async function main() {
       console.log(`server log (last lines):\n${log.slice(-2000)}`);
     }
   }
-  console.log(`${passed} passed, ${failed} failed, ${skipped} skipped`);
+  closingLine(passed, failed, skipped);
   process.exitCode = failed ? 1 : 0;
 }
 
 for (const sig of ['SIGINT', 'SIGTERM']) {
   process.on(sig, () => {
-    if (state.server?.proc && state.server.exited === null) state.server.proc.kill('SIGKILL');
+    if (state.server?.running()) state.server.proc.kill('SIGKILL');
     process.exit(130);
   });
 }
 process.on('exit', () => {
-  if (state.server?.proc && state.server.exited === null) state.server.proc.kill('SIGKILL');
+  if (state.server?.running()) state.server.proc.kill('SIGKILL');
 });
 
 await main();

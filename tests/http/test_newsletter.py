@@ -142,11 +142,29 @@ def test_subscribe_digest_prefs_unsubscribe():
 
         confirm = [u for u in links(conf) if "/newsletter/confirm?" in u]
         assert len(confirm) == 1, links(conf)
-        body = srv.text(local(confirm[0]))
-        assert "confirmed" in notice(body.encode())
+        # a mail scanner prefetching the link (GET, even twice) confirms nothing
+        for _ in range(2):
+            st, h, body = srv.get(local(confirm[0]))
+            assert st == 200 and "no-store" in h.get("cache-control", ""), st
+            assert b'id="nl-confirm"' in body and b'method="post"' in body, body[:500]
+        assert db_rows(srv.db, "SELECT status FROM subscribers") == [("pending",)]
+        publish(srv.db, [article("en", "Prefetched link should not see this", ["Japan"])])
+        out = send_now(srv)
+        assert "0 digests queued" in out, out
+        time.sleep(0.8)
+        assert sink.count() == 1, "mail after a GET of the confirmation link"
+        # the button: a POST of the signed token alone (no cookie) confirms
+        form_action = re.search(rb'<form[^>]*method="post" action="([^"]+)"[^>]*>\s*<input type="hidden" '
+                                rb'name="t" value="([^"]+)"', body)
+        assert form_action, body[:800]
+        token = urllib.parse.parse_qs(urllib.parse.urlsplit(confirm[0]).query)["t"][0]
+        assert form_action.group(1) == b"/en/newsletter/confirm" and form_action.group(2).decode() == token
+        st, h, body = post(srv, "/en/newsletter/confirm", {"t": token})
+        assert st == 200 and "confirmed" in notice(body), (st, notice(body))
+        assert db_rows(srv.db, "SELECT status FROM subscribers") == [("active",)]
         # replay: a clear page, nothing changes
         before = db_rows(srv.db, "SELECT status, confirmed, last_digest FROM subscribers")
-        st, h, body = srv.get(local(confirm[0]))
+        st, h, body = post(srv, "/en/newsletter/confirm", {"t": token})
         assert st == 200 and "already been used" in notice(body), notice(body)
         assert db_rows(srv.db, "SELECT status, confirmed, last_digest FROM subscribers") == before
 
@@ -172,6 +190,7 @@ def test_subscribe_digest_prefs_unsubscribe():
         assert "Chip plant water row" in text and "Steppe rail link opens" in text, text
         assert "Chip plant water row" in html and "/en/news/" in html
         assert "Old story" not in text and "Pending should not" not in text, text
+        assert "Prefetched link" not in text, text
         assert "italiano" not in text
 
         # preferences through the link in the digest: weekly, Japan only
@@ -247,13 +266,13 @@ def test_bad_input():
         st1, _, b1 = post(srv, "/en/newsletter", {"email": "known@example.com"})
         sink.wait_for(1)
         link = [u for u in links(sink.parsed(0)) if "/confirm?" in u][0]
-        assert srv.get(local(link))[0] == 200
+        good = urllib.parse.parse_qs(urllib.parse.urlsplit(link).query)["t"][0]
+        assert post(srv, "/en/newsletter/confirm", {"t": good})[0] == 200
         st2, _, b2 = post(srv, "/en/newsletter", {"email": "known@example.com"})
         st3, _, b3 = post(srv, "/en/newsletter", {"email": "stranger@example.com"})
         assert st1 == st2 == st3 == 200
         assert b2 == b3, "the answer tells known addresses apart"
 
-        good = urllib.parse.parse_qs(urllib.parse.urlsplit(link).query)["t"][0]
         flipped = good[:20] + ("A" if good[20] != "A" else "B") + good[21:]
         sid = db_rows(srv.db, "SELECT id FROM subscribers WHERE email = 'known@example.com'")[0][0]
         expired = mint(srv.db, "nl-unsub", str(sid), int(time.time()) - 100, int(time.time()) - 10)
@@ -263,6 +282,9 @@ def test_bad_input():
                  ("GET", "/en/newsletter/confirm", "not valid"),
                  ("GET", "/en/newsletter/confirm?t=" + flipped, "not valid"),
                  ("GET", "/en/newsletter/confirm?t=" + "A" * 5000, "not valid"),
+                 ("POST", "/en/newsletter/confirm?t=garbage", "not valid"),
+                 ("POST", "/en/newsletter/confirm?t=" + flipped, "not valid"),
+                 ("POST", "/en/newsletter/confirm?t=" + other, "not valid"),   # wrong purpose
                  ("GET", "/en/newsletter/prefs?t=" + good, "not valid"),     # wrong purpose
                  ("POST", "/en/newsletter/unsubscribe?t=" + other, "not valid"),
                  ("POST", "/en/newsletter/unsubscribe?t=" + expired, "expired"),
@@ -278,7 +300,7 @@ def test_bad_input():
         assert st == 200 and db_rows(srv.db, "SELECT status FROM subscribers WHERE id = ?", (sid,)) == [("left",)]
         # a stale confirmation link after leaving and subscribing again is refused
         post(srv, "/en/newsletter", {"email": "known@example.com"})
-        st, h, body = srv.get(local(link))
+        st, h, body = post(srv, "/en/newsletter/confirm", {"t": good})
         assert st == 400 and db_rows(srv.db, "SELECT status FROM subscribers WHERE id = ?", (sid,)) == [("pending",)]
     finally:
         sink.stop()
@@ -387,7 +409,12 @@ def add_user(srv, role, email):
     tok = re.search(r"/newsroom/set-password\?token=([0-9a-f]{64})", p.stdout).group(1)
     st, _, _ = post(srv, "/newsroom/set-password", {"token": tok, "password": PASSWORD, "password2": PASSWORD})
     assert st == 200, st
-    st, h, _ = post(srv, "/newsroom/login", {"email": email, "password": PASSWORD})
+    # the login form's pre-session cookie and its signed token (login CSRF)
+    st, h, body = srv.get("/newsroom/login")
+    pre = re.match(r"dl_login=([^;]+)", h.get("set-cookie", "")).group(1)
+    tok = re.search(rb'name="csrf" value="([^"]+)"', body).group(1).decode()
+    st, h, _ = srv.request("POST", "/newsroom/login", dict(FORM, Cookie="dl_login=" + pre),
+                           urllib.parse.urlencode({"csrf": tok, "email": email, "password": PASSWORD}))
     m = re.match(r"dl_session=([^;]+)", h.get("set-cookie", ""))
     assert st == 303 and m, (st, h)
     return {"Cookie": "dl_session=" + m.group(1)}

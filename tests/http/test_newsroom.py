@@ -2,11 +2,13 @@
 logout, CSRF, roles (an author cannot read another's draft nor publish),
 publishing to the front page, the scheduler (also across a restart),
 revisions, no-store, and XSS vectors through the Markdown editor."""
+import calendar
 import html
 import html.parser
 import json
 import os
 import re
+import sqlite3
 import sys
 import time
 import urllib.parse
@@ -23,17 +25,24 @@ def form(fields):
 
 
 class Client:
-    """One browser: a cookie jar of one cookie (dl_session)."""
+    """One browser: a cookie jar of two cookies (dl_session, and the
+    pre-session dl_login of the login form)."""
 
     def __init__(self, srv):
         self.srv = srv
         self.cookie = None
+        self.login_cookie = None
 
-    def req(self, method, path, fields=None):
-        h = {}
+    def req(self, method, path, fields=None, headers=None, send_login_cookie=True):
+        h = dict(headers or {})
         body = None
+        jar = []
         if self.cookie:
-            h["Cookie"] = "dl_session=" + self.cookie
+            jar.append("dl_session=" + self.cookie)
+        if self.login_cookie and send_login_cookie:
+            jar.append("dl_login=" + self.login_cookie)
+        if jar:
+            h["Cookie"] = "; ".join(jar)
         if fields is not None:
             body = form(fields)
             h["Content-Type"] = "application/x-www-form-urlencoded"
@@ -43,17 +52,30 @@ class Client:
             m = re.match(r"dl_session=([^;]*)", sc)
             if m:
                 self.cookie = m.group(1) or None
+            m = re.match(r"dl_login=([^;]*)", sc)
+            if m:
+                self.login_cookie = m.group(1) or None
         return st, hd, data.decode("utf-8", "replace")
 
-    def login(self, email, password=PASSWORD):
-        return self.req("POST", "/newsroom/login", {"email": email, "password": password})
+    def form_token(self, path, pattern):
+        """The hidden csrf field of the form on page `path`."""
+        st, _, body = self.req("GET", path)
+        assert st == 200, (st, body[:300])
+        m = re.search(r'name="csrf" value="(%s)"' % pattern, body)
+        assert m, "no csrf field in " + path
+        return m.group(1)
+
+    def login_token(self):
+        """Opens the login form as a browser does: its signed token, and
+        its dl_login cookie in the jar."""
+        return self.form_token("/newsroom/login", "[A-Za-z0-9_-]+")
+
+    def login(self, email, password=PASSWORD, **kw):
+        tok = self.login_token()
+        return self.req("POST", "/newsroom/login", {"csrf": tok, "email": email, "password": password}, **kw)
 
     def csrf(self):
-        st, _, body = self.req("GET", "/newsroom/")
-        assert st == 200, (st, body[:300])
-        m = re.search(r'name="csrf" value="([0-9a-f]{64})"', body)
-        assert m, "no csrf field in the list page"
-        return m.group(1)
+        return self.form_token("/newsroom/", "[0-9a-f]{64}")
 
 
 def add_user(srv, role, email, password=PASSWORD):
@@ -207,6 +229,105 @@ def test_form_without_csrf_is_refused():
         st, _, body = c.req("GET", "/newsroom/?status=draft")
         assert "No token" not in body and "Wrong token" not in body
         assert create(c, "With token") > 0
+
+
+def test_login_form_csrf_and_origin():
+    port = harness.free_port()
+    base = "http://127.0.0.1:%d" % port
+    with harness.Server(config="[site]\nbase_url = %s\n" % base, port=port) as srv:
+        add_user(srv, "editor", "ed@example.com")
+        # the form's cookie: random, HttpOnly, SameSite=Strict, for the newsroom only
+        c = Client(srv)
+        st, hd, body = c.req("GET", "/newsroom/login")
+        sc = hd.get("set-cookie", "")
+        assert st == 200 and re.match(r"dl_login=[0-9a-f]{64};", sc), sc
+        assert "HttpOnly" in sc and "SameSite=Strict" in sc and "Path=/newsroom" in sc, sc
+        other = Client(srv)
+        other.login_token()
+        assert other.login_cookie != c.login_cookie, "the pre-session cookie is not random"
+
+        def refused(resp, why):
+            st, hd, body = resp
+            assert st == 403, (why, st, body[:200])
+            assert "dl_session=" not in hd.get("set-cookie", ""), (why, hd)
+            assert "security token" in body, (why, body[:300])
+
+        fields = {"email": "ed@example.com", "password": PASSWORD}
+        # no token at all (the cookie is there)
+        refused(c.req("POST", "/newsroom/login", fields), "no token")
+        # no cookie, no token: a plain cross-site form post
+        refused(Client(srv).req("POST", "/newsroom/login", fields), "nothing")
+        # a valid token without its cookie
+        tok = c.login_token()
+        refused(c.req("POST", "/newsroom/login", dict(fields, csrf=tok), send_login_cookie=False),
+                "token without cookie")
+        # a valid token with another browser's cookie
+        refused(other.req("POST", "/newsroom/login", dict(fields, csrf=tok)), "someone else's token")
+        # a forged token
+        bad = tok[:-2] + ("AA" if tok[-2:] != "AA" else "BB")
+        refused(c.req("POST", "/newsroom/login", dict(fields, csrf=bad)), "forged token")
+        # the attacker's own random value, unsigned
+        refused(c.req("POST", "/newsroom/login", dict(fields, csrf=c.login_cookie)), "unsigned value")
+        # token and cookie right, but posted from another site
+        for origin in ("http://evil.example", "null", "http://127.0.0.1:%d" % (port + 1),
+                       "https://127.0.0.1:%d" % port):
+            refused(c.login("ed@example.com", headers={"Origin": origin}), "origin " + origin)
+        assert c.cookie is None
+        # the normal flow: same origin (case-insensitive), and no Origin at all
+        st, hd, _ = c.login("ed@example.com", headers={"Origin": "HTTP://127.0.0.1:%d" % port})
+        assert st == 303 and c.cookie, (st, hd)
+        st, hd, _ = Client(srv).login("ed@example.com")
+        assert st == 303 and "dl_session=" in hd.get("set-cookie", ""), (st, hd)
+        # a foreign Origin is refused on every newsroom POST, even with the session's token
+        st, _, _ = c.req("POST", "/newsroom/articles/new", article_fields(c.csrf(), "Cross-site"),
+                         headers={"Origin": "http://evil.example"})
+        assert st == 403, st
+        st, _, _ = c.req("POST", "/newsroom/logout", {"csrf": c.csrf()}, headers={"Origin": "null"})
+        assert st == 403, st
+        p = harness.run_cli("user", "add", "--db", srv.db, "--role", "author", "b@example.com")
+        link = re.search(r"/newsroom/set-password\?token=([0-9a-f]{64})", p.stdout).group(1)
+        st, _, _ = Client(srv).req("POST", "/newsroom/set-password",
+                                   {"token": link, "password": PASSWORD, "password2": PASSWORD},
+                                   headers={"Origin": "http://evil.example"})
+        assert st == 403, st
+        st, _, body = c.req("GET", "/newsroom/?status=draft")
+        assert st == 200 and "Cross-site" not in body
+        assert create(c, "Same site") > 0
+        st, _, _ = c.req("POST", "/newsroom/logout", {"csrf": c.csrf()}, headers={"Origin": base})
+        assert st == 303, st
+
+
+def test_publish_time_in_the_site_time_zone():
+    with harness.Server(config="[site]\ntimezone = Europe/Rome\n") as srv:
+        add_user(srv, "editor", "ed@example.com")
+        ed = logged_in(srv, "ed@example.com")
+        st, _, body = ed.req("GET", "/newsroom/articles/new")
+        assert "Europe/Rome" in body, "the zone is not named next to the field"
+        aid = create(ed, "Scheduled in Rome")
+        # summer (CEST, UTC+2), winter (CET, UTC+1), and the spring gap
+        # (02:30 does not exist on 2027-03-28: moved forward to 03:30 CEST)
+        cases = [("2027-07-01T12:00", (2027, 7, 1, 10, 0, 0), "2027-07-01T12:00:00"),
+                 ("2027-01-15T12:00", (2027, 1, 15, 11, 0, 0), "2027-01-15T12:00:00"),
+                 ("2027-03-28T02:30", (2027, 3, 28, 1, 30, 0), "2027-03-28T03:30:00"),
+                 ("2027-10-31T02:30", (2027, 10, 31, 0, 30, 0), "2027-10-31T02:30:00")]
+        for local, utc, shown in cases:
+            st, _, body = ed.req("POST", "/newsroom/articles/%d" % aid,
+                                 article_fields(ed.csrf(), "Scheduled in Rome", action="schedule",
+                                                publish_at=local))
+            assert st == 303, (local, st, body[:300])
+            want = calendar.timegm(utc + (0, 0, 0))
+            con = sqlite3.connect(srv.db, timeout=10)
+            got = con.execute("SELECT publish_at FROM newsroom_articles WHERE article = ?", (aid,)).fetchone()[0]
+            con.close()
+            assert got == want, (local, got, want, time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(got)))
+            st, _, body = ed.req("GET", "/newsroom/articles/%d" % aid)
+            m = re.search(r'name="publish_at" value="([^"]*)"', body)
+            assert m and m.group(1) == shown, (local, m and m.group(1))
+        # a day that does not exist is refused, not rolled over
+        st, _, _ = ed.req("POST", "/newsroom/articles/%d" % aid,
+                          article_fields(ed.csrf(), "Scheduled in Rome", action="schedule",
+                                         publish_at="2027-02-30T12:00"))
+        assert st == 422, st
 
 
 def test_author_cannot_read_another_authors_draft():

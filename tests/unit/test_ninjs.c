@@ -46,6 +46,26 @@ expect(json_t *obj, enum dl_err want, const char *msg_part)
 	json_decref(obj);
 }
 
+/* expect() on `minimal` with obj[key] set to `value` (a new reference). */
+static void
+expect_set(const char *key, json_t *value, enum dl_err want, const char *msg_part)
+{
+	json_t *j = load(minimal);
+
+	json_object_set_new(j, key, value);
+	expect(j, want, msg_part);
+}
+
+/* expect() on `minimal` without obj[key]. */
+static void
+expect_without(const char *key, enum dl_err want, const char *msg_part)
+{
+	json_t *j = load(minimal);
+
+	json_object_del(j, key);
+	expect(j, want, msg_part);
+}
+
 static void
 test_seed(void **state)
 {
@@ -125,33 +145,17 @@ test_required(void **state)
 {
 	json_t *j;
 
-	j = load(minimal);
-	json_object_del(j, "uri");
-	expect(j, DL_ERR_INVALID, "missing \"uri\"");
-	j = load(minimal);
-	json_object_del(j, "language");
-	expect(j, DL_ERR_INVALID, "missing \"language\"");
-	j = load(minimal);
-	json_object_del(j, "headlines");
-	expect(j, DL_ERR_INVALID, "missing \"headlines\"");
-	j = load(minimal);
-	json_object_set_new(j, "headlines", json_array());
-	expect(j, DL_ERR_INVALID, "missing \"headlines\"");
-	j = load(minimal);
-	json_object_del(j, "versioncreated");
-	expect(j, DL_ERR_INVALID, "\"firstcreated\" and \"versioncreated\"");
-	j = load(minimal);
-	json_object_set_new(j, "type", json_string("picture"));
-	expect(j, DL_ERR_UNSUPPORTED, "\"picture\"");
-	j = load(minimal);
-	json_object_set_new(j, "firstcreated", json_string("2024-03-01 noon"));
-	expect(j, DL_ERR_INVALID, "\"firstcreated\" is not an RFC 3339");
-	j = load(minimal);
-	json_object_set_new(j, "language", json_string("english!"));
-	expect(j, DL_ERR_INVALID, "\"language\"");
-	j = load(minimal);
-	json_object_set_new(j, "headlines", json_pack("[{s:s}]", "value", "   "));
-	expect(j, DL_ERR_INVALID, "headline is empty");
+	expect_without("uri", DL_ERR_INVALID, "missing \"uri\"");
+	expect_without("language", DL_ERR_INVALID, "missing \"language\"");
+	expect_without("headlines", DL_ERR_INVALID, "missing \"headlines\"");
+	expect_set("headlines", json_array(), DL_ERR_INVALID, "missing \"headlines\"");
+	expect_without("versioncreated", DL_ERR_INVALID, "\"firstcreated\" and \"versioncreated\"");
+	expect_set("type", json_string("picture"), DL_ERR_UNSUPPORTED, "\"picture\"");
+	expect_set("firstcreated", json_string("2024-03-01 noon"),
+	    DL_ERR_INVALID, "\"firstcreated\" is not an RFC 3339");
+	expect_set("language", json_string("english!"), DL_ERR_INVALID, "\"language\"");
+	expect_set("headlines", json_pack("[{s:s}]", "value", "   "),
+	    DL_ERR_INVALID, "headline is empty");
 	/* No type is fine; "en-GB" is the "en" edition. */
 	j = load(minimal);
 	json_object_del(j, "type");
@@ -163,7 +167,7 @@ static void
 test_hostile(void **state)
 {
 	char *big;
-	json_t *j, *arr;
+	json_t *arr;
 	size_t n = 5u << 20;
 	int i;
 
@@ -172,13 +176,10 @@ test_hostile(void **state)
 	assert_non_null(big);
 	memset(big, 'x', n);
 	big[n] = '\0';
-	j = load(minimal);
-	json_object_set_new(j, "headlines", json_pack("[{s:s, s:s}]", "role", "main", "value", big));
-	expect(j, DL_ERR_TOOBIG, "headline is longer than 1000 bytes");
+	expect_set("headlines", json_pack("[{s:s, s:s}]", "role", "main", "value", big),
+	    DL_ERR_TOOBIG, "headline is longer than 1000 bytes");
 	/* A 5 MB body. */
-	j = load(minimal);
-	json_object_set_new(j, "bodies", json_pack("[{s:s}]", "value", big));
-	expect(j, DL_ERR_TOOBIG, "body");
+	expect_set("bodies", json_pack("[{s:s}]", "value", big), DL_ERR_TOOBIG, "body");
 	/* 1 MB of nested HTML: refused before the parser sees it. */
 	{
 		size_t k = 0, m = 1u << 20;
@@ -188,53 +189,37 @@ test_hostile(void **state)
 			k += 5;
 		}
 		memcpy(big + k, "x", 2);
-		j = load(minimal);
-		json_object_set_new(j, "bodies", json_pack("[{s:s, s:s}]", "contenttype", "text/html", "value", big));
-		expect(j, DL_ERR_TOOBIG, "more than 5000 elements");
+		expect_set("bodies", json_pack("[{s:s, s:s}]", "contenttype", "text/html", "value", big),
+		    DL_ERR_TOOBIG, "more than 5000 elements");
 		/* 400 levels of nesting (the walker's own limit) is accepted. */
 		big[400 * 5] = '\0';
-		j = load(minimal);
-		json_object_set_new(j, "bodies", json_pack("[{s:s, s:s}]", "contenttype", "text/html", "value", big));
-		expect(j, DL_OK, NULL);
+		expect_set("bodies", json_pack("[{s:s, s:s}]", "contenttype", "text/html", "value", big),
+		    DL_OK, NULL);
 	}
 	free(big);
 	/* Wrong types. */
-	j = load(minimal);
-	json_object_set_new(j, "uri", json_integer(5));
-	expect(j, DL_ERR_INVALID, "\"uri\" must be a string");
-	j = load(minimal);
-	json_object_set_new(j, "headlines", json_string("nope"));
-	expect(j, DL_ERR_INVALID, "\"headlines\" must be an array");
-	j = load(minimal);
-	json_object_set_new(j, "headlines", json_pack("[{s:i}]", "value", 3));
-	expect(j, DL_ERR_INVALID, "headlines[0]");
-	j = load(minimal);
-	json_object_set_new(j, "places", json_pack("[s]", "Rome"));
-	expect(j, DL_ERR_INVALID, "places[0] must be an object");
-	j = load(minimal);
-	json_object_set_new(j, "places", json_pack("[{s:[]}]", "name"));
-	expect(j, DL_ERR_INVALID, "places[0].name");
-	j = load(minimal);
-	json_object_set_new(j, "by", json_pack("{s:{s:[]}}", "a", "b"));
-	expect(j, DL_ERR_INVALID, "\"by\" must be a string");
-	j = load(minimal);
-	json_object_set_new(j, "bodies", json_pack("[{s:s, s:s}]", "contenttype", "image/png", "value", "x"));
-	expect(j, DL_ERR_UNSUPPORTED, "image/png");
+	expect_set("uri", json_integer(5), DL_ERR_INVALID, "\"uri\" must be a string");
+	expect_set("headlines", json_string("nope"),
+	    DL_ERR_INVALID, "\"headlines\" must be an array");
+	expect_set("headlines", json_pack("[{s:i}]", "value", 3), DL_ERR_INVALID, "headlines[0]");
+	expect_set("places", json_pack("[s]", "Rome"),
+	    DL_ERR_INVALID, "places[0] must be an object");
+	expect_set("places", json_pack("[{s:[]}]", "name"), DL_ERR_INVALID, "places[0].name");
+	expect_set("by", json_pack("{s:{s:[]}}", "a", "b"),
+	    DL_ERR_INVALID, "\"by\" must be a string");
+	expect_set("bodies", json_pack("[{s:s, s:s}]", "contenttype", "image/png", "value", "x"),
+	    DL_ERR_UNSUPPORTED, "image/png");
 	expect(json_pack("[s]", "not an object"), DL_ERR_INVALID, "JSON object");
 	/* Too many places. */
-	j = load(minimal);
 	arr = json_array();
 	for (i = 0; i < 101; i++)
 		json_array_append_new(arr, json_pack("{s:s+}", "name", "Place ", i % 2 ? "A" : "B"));
-	json_object_set_new(j, "places", arr);
-	expect(j, DL_ERR_TOOBIG, "more than 100 places");
+	expect_set("places", arr, DL_ERR_TOOBIG, "more than 100 places");
 	/* Bad dates. */
-	j = load(minimal);
-	json_object_set_new(j, "versioncreated", json_string("2024-02-30T00:00:00Z"));
-	expect(j, DL_ERR_INVALID, "versioncreated");
-	j = load(minimal);
-	json_object_set_new(j, "versioncreated", json_string("2024-02-01T00:00:00"));
-	expect(j, DL_ERR_INVALID, "versioncreated");
+	expect_set("versioncreated", json_string("2024-02-30T00:00:00Z"),
+	    DL_ERR_INVALID, "versioncreated");
+	expect_set("versioncreated", json_string("2024-02-01T00:00:00"),
+	    DL_ERR_INVALID, "versioncreated");
 }
 
 static void

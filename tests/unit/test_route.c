@@ -6,8 +6,7 @@
 #include <cmocka.h>
 #include "pages/page.h"
 #include "web/web.h"
-
-static struct arena *ar;
+#include "unit_arena.h"
 
 static const struct route *
 find(struct req *rq, const char *method, const char *path)
@@ -128,20 +127,6 @@ test_table_shape(void **state)
 	assert_true(n >= 13);
 }
 
-static int
-setup(void **state)
-{
-	ar = arena_new(1 << 20);
-	return ar ? 0 : -1;
-}
-
-static int
-teardown(void **state)
-{
-	arena_free(ar);
-	return 0;
-}
-
 int
 main(void)
 {
@@ -152,5 +137,5 @@ main(void)
 		cmocka_unit_test(test_head_is_get),
 		cmocka_unit_test(test_table_shape),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, arena_setup, arena_teardown);
 }

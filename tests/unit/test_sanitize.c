@@ -167,15 +167,23 @@ vet(const char *label, const char *in, size_t len)
 
 /* ---- legitimate markup ------------------------------------------------------- */
 
+/* Fails the test unless sanitizing `in` gives exactly `want`. */
 static void
-expect(const char *in, const char *want)
+sanitizes_to(const char *in, const char *want)
 {
 	char *got = sans(in);
 
 	if (strcmp(got, want) != 0)
 		fail_msg("sanitize(%s)\n  got:  %s\n  want: %s", in, got, want);
-	assert_int_equal(vet("expect", in, strlen(in)), 0);
 	free(got);
+}
+
+/* sanitizes_to(), and the output passes vet(). */
+static void
+expect(const char *in, const char *want)
+{
+	sanitizes_to(in, want);
+	assert_int_equal(vet("expect", in, strlen(in)), 0);
 }
 
 static void
@@ -322,31 +330,14 @@ test_removes_hostile(void **state)
 	assert_int_equal(bad, 0);
 
 	/* specific removals, beyond the generic checks */
-	char *o;
-	o = sans("<a href=\"jav&#x09;ascript:alert(1)\">x</a>");
-	assert_string_equal(o, "<a>x</a>");
-	free(o);
-	o = sans("<style>p{}</style><script>s()</script><p>t</p>");
-	assert_string_equal(o, "<p>t</p>");
-	free(o);
-	o = sans("<base href=\"http://evil/\"><p>t</p>");
-	assert_string_equal(o, "<p>t</p>");
-	free(o);
-	o = sans("<noscript><p title=\"</noscript><img src=x onerror=alert(1)>\">");
-	assert_string_equal(o, "");
-	free(o);
-	o = sans("<img src=x onerror=alert(1)>");
-	assert_string_equal(o, "<img src=\"x\">");
-	free(o);
-	o = sans("<svg onload=alert(1)>x</svg><math><mi>y</mi></math>t");
-	assert_string_equal(o, "t");
-	free(o);
-	o = sans("<img src=\"data:image/svg+xml,<svg/>\">");
-	assert_string_equal(o, "<img>");
-	free(o);
-	o = sans("a<!-- c -->b<?pi x?>c");
-	assert_string_equal(o, "abc");
-	free(o);
+	sanitizes_to("<a href=\"jav&#x09;ascript:alert(1)\">x</a>", "<a>x</a>");
+	sanitizes_to("<style>p{}</style><script>s()</script><p>t</p>", "<p>t</p>");
+	sanitizes_to("<base href=\"http://evil/\"><p>t</p>", "<p>t</p>");
+	sanitizes_to("<noscript><p title=\"</noscript><img src=x onerror=alert(1)>\">", "");
+	sanitizes_to("<img src=x onerror=alert(1)>", "<img src=\"x\">");
+	sanitizes_to("<svg onload=alert(1)>x</svg><math><mi>y</mi></math>t", "t");
+	sanitizes_to("<img src=\"data:image/svg+xml,<svg/>\">", "<img>");
+	sanitizes_to("a<!-- c -->b<?pi x?>c", "abc");
 }
 
 /* ---- caps ------------------------------------------------------------------------ */

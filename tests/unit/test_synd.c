@@ -16,22 +16,7 @@
 #include "pages/synd.h"
 #include "web/cache.h"
 #include "web/web.h"
-
-static struct arena *ar;
-
-static int
-setup(void **state)
-{
-	ar = arena_new(1 << 20);
-	return ar ? 0 : -1;
-}
-
-static int
-teardown(void **state)
-{
-	arena_free(ar);
-	return 0;
-}
+#include "unit_arena.h"
 
 static void
 test_xml_text(void **state)
@@ -174,5 +159,5 @@ main(void)
 		cmocka_unit_test(test_config_full_text),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, arena_setup, arena_teardown);
 }
