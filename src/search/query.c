@@ -1,4 +1,5 @@
 /* query.c - search query parsing and snippets (see query.h). */
+#include <limits.h>
 #include <string.h>
 #include <unicode/ubrk.h>
 #include <unicode/utext.h>
@@ -9,6 +10,11 @@
 #define SNIPPET_SCAN_MAX (64u << 10)   /* bytes of text looked at for a snippet */
 #define SNIPPET_HITS_MAX 1024
 #define STEMS_MAX 256
+/* A snippet's text is tokenized (the costly part: normalizing, folding,
+ * stemming every word) in chunks of lines of at least this many bytes; once
+ * a window of what was read holds every query word, the rest is not looked
+ * at. */
+#define SNIPPET_CHUNK 256
 
 /* ---- parsing ---- */
 
@@ -211,6 +217,7 @@ struct hit_ctx {
 	int which[SNIPPET_HITS_MAX];
 	size_t n;
 	int words;   /* positions seen: last pos + 1 */
+	int base;    /* added to the positions tok_text_ex reports */
 };
 
 static void
@@ -219,12 +226,12 @@ hit_emit(void *ctx, const struct tok_word *w)
 	struct hit_ctx *h = ctx;
 	size_t i;
 
-	h->words = w->pos + 1;
+	h->words = h->base + w->pos + 1;
 	if (h->n >= SNIPPET_HITS_MAX)
 		return;
 	for (i = 0; i < h->stems->n; i++)
 		if (strlen(h->stems->v[i]) == w->n && memcmp(h->stems->v[i], w->term, w->n) == 0) {
-			h->pos[h->n] = w->pos;
+			h->pos[h->n] = h->base + w->pos;
 			h->which[h->n] = (int)i;
 			h->n++;
 			return;
@@ -265,6 +272,103 @@ best_window(const struct hit_ctx *h, int words, size_t nstems)
 	return best_first < 0 ? 0 : best_first;
 }
 
+/* 1 when some window of `words` positions holds every one of the nstems
+ * stems. */
+static int
+all_in_window(const struct hit_ctx *h, int words, size_t nstems)
+{
+	unsigned char seen[STEMS_MAX];
+	size_t i, j, k, distinct;
+
+	if (nstems == 0 || nstems > STEMS_MAX)
+		return 0;
+	for (i = 0; i < h->n; i++) {
+		memset(seen, 0, nstems);
+		distinct = 0;
+		for (j = i; j < h->n && h->pos[j] < h->pos[i] + words; j++) {
+			k = (size_t)h->which[j];
+			if (k < nstems && !seen[k]) {
+				seen[k] = 1;
+				distinct++;
+			}
+		}
+		if (distinct == nstems)
+			return 1;
+	}
+	return 0;
+}
+
+/* Where the chunk of text[0..len) from `off` ends: just after the first
+ * line break at or past SNIPPET_CHUNK bytes from there, else len. */
+static size_t
+chunk_end(const char *text, size_t len, size_t off)
+{
+	const char *nl;
+
+	if (len - off <= SNIPPET_CHUNK + 1)
+		return len;
+	nl = memchr(text + off + SNIPPET_CHUNK, '\n', len - off - SNIPPET_CHUNK - 1);
+	return nl ? (size_t)(nl - text) + 1 : len;
+}
+
+/* Snowball stems are the start of the words they come from, save for
+ * their last letters: a chunk of text holding none of the stems' first
+ * SNIPPET_PREFIX letters (ASCII, any case) has no match and need not be
+ * tokenized. 1 when text[0..len) may hold one; always 1 when a stem is not
+ * ASCII letters (no such shortcut for it). */
+#define SNIPPET_PREFIX 3
+
+static int
+ascii_lower(int c)
+{
+	return c >= 'A' && c <= 'Z' ? c + 32 : c;
+}
+
+static int
+may_hold(const struct search_stems *stems, const char *text, size_t len)
+{
+	size_t i, j, k, n;
+
+	for (i = 0; i < stems->n; i++) {
+		const char *p = stems->v[i];
+
+		n = strlen(p) < SNIPPET_PREFIX ? strlen(p) : SNIPPET_PREFIX;
+		for (k = 0; k < n; k++)
+			if (p[k] < 'a' || p[k] > 'z')
+				return 1;
+		if (n == 0)
+			return 1;
+		for (j = 0; j + n <= len; j++) {
+			for (k = 0; k < n && ascii_lower((unsigned char)text[j + k]) == p[k]; k++)
+				;
+			if (k == n)
+				return 1;
+		}
+	}
+	return 0;
+}
+
+/* The positions in text[0..len) as tok_text_ex counts them (words of
+ * letters or digits), with ICU over the UTF-8 itself (*ut and bi reused);
+ * -1 on an ICU error. */
+static int
+count_words(UText **ut, UBreakIterator *bi, const char *text, size_t len)
+{
+	UErrorCode err = U_ZERO_ERROR;
+	int n = 0;
+
+	*ut = utext_openUTF8(*ut, text, (int64_t)len, &err);
+	if (U_SUCCESS(err))
+		ubrk_setUText(bi, *ut, &err);
+	if (U_FAILURE(err))
+		return -1;
+	ubrk_first(bi);
+	while (ubrk_next(bi) != UBRK_DONE)
+		if (ubrk_getRuleStatus(bi) >= UBRK_WORD_NUMBER)
+			n++;
+	return n;
+}
+
 static enum dl_err
 seg_push(struct arena *ar, struct search_seg **v, size_t *n, size_t *cap, const char *s, size_t len,
     int hit)
@@ -296,8 +400,8 @@ search_snippet(struct tok *t, struct arena *ar, const char *lang, const struct s
 	UErrorCode err = U_ZERO_ERROR;
 	UText *ut = NULL;
 	UBreakIterator *bi = NULL;
-	size_t len, cap = 0, hi = 0, cur, from_byte = 0, to_byte;
-	int first = 0, last, pos = 0, s, e, cut_start, cut_end = 0;
+	size_t len, cap = 0, hi = 0, cur, from_byte = 0, to_byte, off, end;
+	int first = 0, last, pos = 0, s, e, cut_start, cut_end = 0, nw;
 	enum dl_err rc = DL_OK;
 
 	*segs = NULL;
@@ -312,9 +416,39 @@ search_snippet(struct tok *t, struct arena *ar, const char *lang, const struct s
 	if ((h = arena_alloc(ar, sizeof *h)) == NULL)
 		return DL_ERR_NOMEM;
 	h->stems = stems;
-	rc = tok_text_ex(t, lang, text, len, 0, hit_emit, h);
-	if (rc != DL_OK)
-		return rc;
+	bi = ubrk_open(UBRK_WORD, "", NULL, 0, &err);
+	if (U_FAILURE(err)) {
+		rc = DL_ERR_INVALID;
+		goto out;
+	}
+	for (off = 0; off < len; off = end) {
+		/* Line by line (a chunk at a time) when a window is wanted;
+		 * positions go on from the chunks before. */
+		end = words > 0 ? chunk_end(text, len, off) : len;
+		if (words > 0 && !may_hold(stems, text + off, end - off)) {
+			if ((nw = count_words(&ut, bi, text + off, end - off)) < 0) {
+				rc = DL_ERR_INVALID;
+				goto out;
+			}
+			h->base += nw;
+			if (h->words < h->base)
+				h->words = h->base;
+			continue;
+		}
+		if ((rc = tok_text_ex(t, lang, text + off, end - off, 0, hit_emit, h)) != DL_OK)
+			goto out;
+		if (end == len)
+			break;
+		if (all_in_window(h, (int)words, stems->n)) {
+			h->words = INT_MAX / 2;   /* more than the window; no end in view */
+			break;
+		}
+		if ((nw = count_words(&ut, bi, text + off, end - off)) < 0) {
+			rc = DL_ERR_INVALID;
+			goto out;
+		}
+		h->base += nw;
+	}
 	if (words == 0)
 		words = (size_t)h->words + 1;
 	else if (h->n && h->words > (int)words) {
@@ -327,8 +461,7 @@ search_snippet(struct tok *t, struct arena *ar, const char *lang, const struct s
 	/* Walk the words again with ICU over the UTF-8 itself to map positions
 	 * to byte offsets: a position is a segment tok_text_ex counts (numbers
 	 * and letters). */
-	ut = utext_openUTF8(NULL, text, (int64_t)len, &err);
-	bi = ubrk_open(UBRK_WORD, "", NULL, 0, &err);
+	ut = utext_openUTF8(ut, text, (int64_t)len, &err);
 	if (U_FAILURE(err)) {
 		rc = DL_ERR_INVALID;
 		goto out;

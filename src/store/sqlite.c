@@ -103,6 +103,7 @@ configure(sqlite3 *db)
 	if (slow && *slow)
 		sqlite3_trace_v2(db, SQLITE_TRACE_PROFILE, slow_sql, (void *)(intptr_t)atoi(slow));
 	sqlite3_busy_timeout(db, 5000);
+	sqlite_search_conn(db);   /* the search ranking function (sqlite_search.c) */
 	sqlite3_extended_result_codes(db, 1);
 	/* Reads through a memory map rather than a pread per page: the page
 	 * render's queries touch many pages and the syscalls dominated. */

@@ -55,6 +55,10 @@ enum dl_err sqlite_search_put(struct store *st, const struct dl_article *a) DL_W
 /* Called by store_open() after the migrations: rebuilds the index when a
  * migration left it stale (an existing database getting search). */
 enum dl_err sqlite_search_check(struct store *st, char *msg, size_t msglen) DL_WUR;
+/* Called by sqlite.c on every connection it opens: registers the search
+ * ranking function (dl_bm25, an FTS5 auxiliary function) on `db`; a
+ * failure is logged (searches then fail with DL_ERR_DB). */
+void sqlite_search_conn(sqlite3 *db);
 /* Re-indexes the published articles of term `term` (a place, tag or
  * author whose name changed, or the survivor of a merge): to call inside
  * the transaction that renamed or merged it, after the change. */

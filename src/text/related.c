@@ -1244,10 +1244,15 @@ prior(const struct related *r, uint32_t a, uint32_t b)
 static void
 scan_cos(const struct related *r, uint32_t x, uint32_t from, float *acc)
 {
-	uint64_t keys[SCAN_SLOTS];
+	uint64_t keys[SCAN_SLOTS], bits[64];
 	float vals[SCAN_SLOTS];
 	const struct rdoc *q = &r->docs[x];
 	uint32_t mask = SCAN_SLOTS - 1, i, j;
+
+	/* a 4096-bit filter of x's terms turns most lookups away at once */
+	memset(bits, 0, sizeof bits);
+	for (j = 0; j < q->n; j++)
+		bits[(q->h[j] >> 52) & 63] |= 1ULL << ((q->h[j] >> 46) & 63);
 
 	while (mask > 63 && (mask + 1) / 4 >= q->n)
 		mask >>= 1;
@@ -1270,6 +1275,8 @@ scan_cos(const struct related *r, uint32_t x, uint32_t from, float *acc)
 			uint64_t h = d->h[j];
 			uint32_t t = (uint32_t)(h ^ (h >> 29)) & mask;
 
+			if (!(bits[(h >> 52) & 63] & (1ULL << ((h >> 46) & 63))))
+				continue;
 			while (keys[t]) {
 				if (keys[t] == h) {
 					sum += vals[t] * d->w[j];
@@ -1736,6 +1743,29 @@ doc_free(struct rdoc *d)
 	free(d->z);
 }
 
+/* Sizes the article, uri and df tables for n articles and `terms` terms
+ * (plus room for a few additions) before loading. */
+static enum dl_err
+reserve(struct related *r, uint32_t n, uint32_t terms)
+{
+	size_t dc = 1024, uc = 1024;
+	uint32_t cap = n + 64;
+
+	while (dc < ((size_t)terms + 4096) * 2)
+		dc *= 2;
+	while (uc < ((size_t)cap + 1) * 2)
+		uc *= 2;
+	if ((r->docs = malloc(cap * sizeof *r->docs)) == NULL ||
+	    (r->df = calloc(dc, sizeof *r->df)) == NULL ||
+	    (r->uri_tab = malloc(uc * sizeof *r->uri_tab)) == NULL)
+		return DL_ERR_NOMEM;
+	memset(r->uri_tab, 0xff, uc * sizeof *r->uri_tab);
+	r->cap = cap;
+	r->df_cap = dc;
+	r->uri_cap = uc;
+	return DL_OK;
+}
+
 static enum dl_err
 df_put(struct related *r, uint64_t h, uint32_t df, uint32_t ti)
 {
@@ -1769,6 +1799,9 @@ related_load(const struct rel_params *p, void *data, size_t len, struct related 
 		goto out;
 	r->lsa_k = k;
 	r->n_ti = nti;
+	if ((e = reserve(r, n, used)) != DL_OK)
+		goto out;
+	e = DL_ERR_CORRUPT;
 	for (i = 0; i < used; i++) {
 		uint64_t h;
 		uint32_t df, ti;

@@ -28,13 +28,20 @@ enum dl_err related_all_lists(const struct related *r, size_t k, struct rel_hit 
     size_t **counts) DL_WUR;
 
 /* Recomputes and stores every published article's list (REL_STORED_K
- * items), honouring pins and excludes. */
+ * items), honouring pins and excludes, and saves the engine in the store
+ * (store_related_state_*: "engine", "proj"; deltas dropped) for later
+ * additions. */
 enum dl_err related_rebuild(struct store *st, const struct rel_params *p) DL_WUR;
 
-/* After an import: computes the lists of the new or changed articles
- * `uris` and lets them enter older articles' lists. Falls back to
- * related_rebuild() when the batch is large against the site. NULL p: the
- * defaults. */
+/* After an import: adds the new articles `uris` to the engine saved by
+ * the last rebuild (plus its deltas), stores their lists and lets them
+ * enter the older lists whose last score they beat, then saves a delta:
+ * no recomputing of everything. A full related_rebuild() instead when no
+ * engine is saved, when one of them is already known (a changed article),
+ * or when the batch is large against the site (over 1,000 or a quarter).
+ * Older articles keep the weights and LSA basis of the last rebuild (new
+ * ones are folded in), so lists drift slightly from a rebuild's until the
+ * next one. NULL p: the defaults. */
 enum dl_err related_update_after_import(struct store *st, const struct rel_params *p,
     const char *const *uris, size_t n) DL_WUR;
 

@@ -217,6 +217,10 @@ def test_subscribe_digest_prefs_unsubscribe():
         third = text_of(sink.parsed(2))
         assert "Tokyo rates unchanged" in third and "Seoul" not in third, third
 
+        # a GET of the unsubscribe link (a scanner) only shows the button
+        st, h, body = srv.get(local(m.group(1)))
+        assert st == 200 and b'name="List-Unsubscribe" value="One-Click"' in body, (st, body[:300])
+        assert db_rows(srv.db, "SELECT status FROM subscribers") == [("active",)]
         # RFC 8058 one-click: a bare POST to the List-Unsubscribe URL, no cookie
         st, h, body = srv.request("POST", local(m.group(1)), FORM, "List-Unsubscribe=One-Click")
         assert st == 200, (st, body[:300])

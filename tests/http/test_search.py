@@ -247,6 +247,48 @@ HOSTILE = ['"unbalanced', 'NEAR(oil bank', 'oil NEAR/3 bank', '*', 'oil*', '"', 
            '\u3000\u3000', 'ﾟ', '🙂🙂', '\u202eoil']
 
 
+def test_ranking_is_bm25():
+    # The server ranks with its own dl_bm25(), which must order as FTS5's
+    # bm25() does (same weights; equal scores newest first) whenever no
+    # phrase has more than 2,000 matches. Made-up words, so stemming keeps
+    # them as they are; counts vary per article so scores differ.
+    import random
+    rng = random.Random(7)
+    words = ["zorvak", "plimet", "quastor", "bruntak", "mavrik", "tolsen", "kerrow", "fenwick"]
+    items = []
+    for i in range(80):
+        head = " ".join(rng.choice(words) for _ in range(rng.randint(2, 5)))
+        body = " ".join(rng.choice(words + ["filler"] * 12) for _ in range(rng.randint(8, 60)))
+        items.append(art("urn:t:r%d" % i, "en", head.capitalize(), body.capitalize() + ".",
+                         "2024-%02d-%02dT10:00:00Z" % (1 + i % 12, 1 + i % 28)))
+    for i in range(3):   # identical articles: equal scores, newest first
+        items.append(art("urn:t:same%d" % i, "en", "Quastor", "Filler quastor.", "2023-01-0%dT10:00:00Z" % (i + 1)))
+    d = tempfile.mkdtemp(prefix="dateline-search-")
+    try:
+        p = os.path.join(d, "rank.jsonl")
+        write_jsonl(p, items)
+        srv = harness.Server(imports=[p])
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
+    with srv:
+        c = sqlite3.connect(srv.db)
+        cases = [("zorvak", '("zorvak")'), ("plimet kerrow", '("plimet") AND ("kerrow")'),
+                 ("quastor OR fenwick", '("quastor" OR "fenwick")'),
+                 ('"bruntak mavrik"', '("bruntak mavrik")'),
+                 ("tolsen -zorvak", '(("tolsen")) NOT "zorvak"')]
+        for text, expr in cases:
+            want = [r[0] for r in c.execute(
+                "SELECT a.uri FROM search_fts f JOIN articles a ON a.id = f.rowid WHERE search_fts MATCH ? "
+                "ORDER BY bm25(search_fts, 10.0, 4.0, 1.0, 2.0, 2.0, 2.0, 0.0), f.rowid DESC LIMIT 50", (expr,))]
+            got = uris(api(srv, "q=%s&limit=50" % q(text)))
+            assert len(want) > 2, (text, want)
+            assert got == want, (text, got, want)
+        got = uris(api(srv, "q=quastor&limit=50"))
+        same = [u for u in got if u.startswith("urn:t:same")]
+        assert same == ["urn:t:same2", "urn:t:same1", "urn:t:same0"], same
+        c.close()
+
+
 def test_hostile_queries():
     with fixture_server() as srv:
         for s in HOSTILE:

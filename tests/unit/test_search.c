@@ -113,6 +113,32 @@ test_snippet(void **state)
 	assert_non_null(strstr(out, " …"));
 	assert_true(strlen(out) < 300);
 
+	/* Paragraphs: the first lines (with stop words, numbers and a curly
+	 * apostrophe, which count as positions or not as the tokenizer says)
+	 * lack the words, so the rest is read too and the marks must land on
+	 * the very words, not next to them. */
+	long_text[0] = '\0';
+	for (i = 0; i < 30; i++)
+		strcat(long_text, "It is 12 o\u2019clock and the 3 of us are in a room. ");
+	strcat(long_text, "\nThe governments strengthened, in 2024, their old ties.\n");
+	for (i = 0; i < 30; i++)
+		strcat(long_text, "After 5 more years of it, all was quiet. ");
+	assert_int_equal(search_snippet(t, ar, "en", &st, long_text, 12, &v, &n), DL_OK);
+	joined(v, n, out, sizeof out);
+	assert_non_null(strstr(out, "governments [strengthened], in 2024, their old [ties]."));
+	assert_int_equal(strncmp(out, "… ", strlen("… ")), 0);
+	/* ... and when the first lines have every word, the snippet is there */
+	long_text[0] = '\0';
+	strcat(long_text, "Ties were strengthened at once.");
+	for (i = 0; i < 30; i++)
+		strcat(long_text, " Filler words go here.");
+	strcat(long_text, "\n");
+	for (i = 0; i < 30; i++)
+		strcat(long_text, "Later they strengthened ties and ties again. ");
+	assert_int_equal(search_snippet(t, ar, "en", &st, long_text, 12, &v, &n), DL_OK);
+	joined(v, n, out, sizeof out);
+	assert_int_equal(strncmp(out, "[Ties] were [strengthened] at once.", 35), 0);
+
 	/* Chinese: the matched word, not its characters elsewhere */
 	assert_int_equal(search_parse(ar, "基金", &q), DL_OK);
 	assert_int_equal(search_stems(t, ar, "zh", &q, &st), DL_OK);
