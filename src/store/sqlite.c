@@ -80,18 +80,16 @@ db_err(sqlite3 *db, const char *what)
 	return DL_ERR_DB;
 }
 
-/* DATELINE_SLOW_SQL_MS=N logs every statement that took N ms or more. */
+/* DATELINE_SLOW_SQL_MS=N logs every statement that took N ms or more: its
+ * text with the ? placeholders, never the bound values (they may be
+ * password hashes, session or token hashes, addresses). */
 static int
 slow_sql(unsigned type, void *ctx, void *p, void *x)
 {
 	int64_t ns = *(int64_t *)x;
-	char *sql;
 
-	if (type == SQLITE_TRACE_PROFILE && ns >= (int64_t)(intptr_t)ctx * 1000000) {
-		sql = sqlite3_expanded_sql(p);
-		log_warn("slow SQL (%.2f ms): %.300s", (double)ns / 1e6, sql ? sql : sqlite3_sql(p));
-		sqlite3_free(sql);
-	}
+	if (type == SQLITE_TRACE_PROFILE && ns >= (int64_t)(intptr_t)ctx * 1000000)
+		log_warn("slow SQL (%.2f ms): %.300s", (double)ns / 1e6, sqlite3_sql(p));
 	return 0;
 }
 
