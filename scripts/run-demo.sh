@@ -38,10 +38,18 @@ fi
 
 mkdir -p "$(dirname "$db")"
 rm -f "$db" "$db-wal" "$db-shm" "$db-journal"
+# The newsroom refuses POSTs from another origin than base_url, and links
+# in mail name it: on another port, serve a copy of the config that says so.
+if [ -f "$config" ] && [ "$port" != 8080 ]; then
+	sed "s|^base_url = .*|base_url = http://127.0.0.1:$port|" "$config" > "$db.ini"
+	config=$db.ini
+fi
 "$bin" import --db "$db" "${articles[@]}"
 # A newsroom account for trying the editing pages: its one-time link sets
-# the password (the link names port 8080, the demo's base_url).
-"$bin" user add --db "$db" --role admin editor@meridian.example
+# the password.
+cfg_args=()
+[ -f "$config" ] && cfg_args=(--config "$config")
+"$bin" user add --db "$db" "${cfg_args[@]}" --role admin editor@meridian.example
 
 args=(serve --db "$db" --listen "127.0.0.1:$port")
 if [ -f "$config" ]; then

@@ -805,12 +805,13 @@ diff_lines(struct req *rq, const char **x, size_t nx, const char **y, size_t ny,
 			text = x[i];
 			i++;
 			j++;
-		} else if (j < ny && (i == nx || t[i * w + j + 1] >= t[(i + 1) * w + j])) {
-			op = "add";
-			text = y[j++];
-		} else {
+		} else if (i < nx && (j == ny || t[(i + 1) * w + j] >= t[i * w + j + 1])) {
+			/* On a tie the removed line comes first, as diff(1) shows it. */
 			op = "del";
 			text = x[i++];
+		} else {
+			op = "add";
+			text = y[j++];
 		}
 		o = json_object();
 		if (o == NULL || json_array_append_new(out, o) || view_set(o, "op", op) ||

@@ -454,6 +454,8 @@ def test_revisions_diff_and_restore():
         assert st == 200
         text = html.unescape(re.sub(r"<[^>]+>", "", body))
         assert "- line two" in text and "+ line 2" in text and "+ line four" in text, text[-800:]
+        # a changed line reads as diff(1) shows it: the old one, then the new
+        assert text.index("- line two") < text.index("+ line 2"), text[-800:]
         assert "  line one" in text
         st, hd, _ = ed.req("POST", "/newsroom/articles/%d/restore" % aid, {"csrf": ed.csrf(), "rev": revs[1]})
         assert st == 303, st

@@ -119,7 +119,8 @@ test_snippet(void **state)
 	 * the very words, not next to them. */
 	long_text[0] = '\0';
 	for (i = 0; i < 30; i++)
-		strcat(long_text, "It is 12 o\u2019clock and the 3 of us are in a room. ");
+		strcat(long_text, i % 2 ? "It is 12 o\u2019clock and the 3 of us are in a room.\n" :
+		    "Some strings (no match, but read) tie nothing here.\n");
 	strcat(long_text, "\nThe governments strengthened, in 2024, their old ties.\n");
 	for (i = 0; i < 30; i++)
 		strcat(long_text, "After 5 more years of it, all was quiet. ");
