@@ -7,6 +7,7 @@
 #include "base/log.h"
 #include "content/schedule.h"
 #include "store/store.h"
+#include "text/related_store.h"
 #include "web/auth.h"
 
 #define DUE_BATCH 100
@@ -22,6 +23,31 @@ struct scheduler {
 	int stop;
 };
 
+/* One See-also update at a time: the request threads and the scheduler
+ * thread would otherwise write the engine's delta concurrently. */
+static pthread_mutex_t see_also_mu = PTHREAD_MUTEX_INITIALIZER;
+
+void
+schedule_see_also(struct store *st, const char *uri)
+{
+	struct related_session *s;
+	enum dl_err e;
+
+	pthread_mutex_lock(&see_also_mu);
+	e = related_session_open(st, NULL, &s);
+	if (e == DL_ERR_NOTFOUND) {
+		e = related_rebuild(st, NULL);      /* no engine saved yet: a new site */
+	} else if (e == DL_OK) {
+		e = related_session_add(s, &uri, 1);
+		related_session_close(s);
+	}
+	pthread_mutex_unlock(&see_also_mu);
+	if (e == DL_ERR_EXISTS)
+		log_info("See also: %s was listed before; its lists change at the next rebuild", uri);
+	else if (e != DL_OK)
+		log_warn("See also: %s not listed: %s", uri, dl_strerror(e));
+}
+
 enum dl_err
 schedule_publish(struct store *st, int64_t id, int64_t when, int64_t user)
 {
@@ -29,7 +55,7 @@ schedule_publish(struct store *st, int64_t id, int64_t when, int64_t user)
 	struct dl_article a;
 	struct dl_draft d;
 	enum dl_err e;
-	int created;
+	int created, first;
 
 	if (ar == NULL)
 		return DL_ERR_NOMEM;
@@ -51,6 +77,7 @@ schedule_publish(struct store *st, int64_t id, int64_t when, int64_t user)
 		e = DL_OK;
 		goto out;
 	}
+	first = a.status != DL_PUBLISHED;
 	/* A correction republished keeps its first date; a new one gets `when`. */
 	if (a.status != DL_PUBLISHED || a.first_created == 0)
 		a.first_created = when;
@@ -62,7 +89,8 @@ schedule_publish(struct store *st, int64_t id, int64_t when, int64_t user)
 	    (e = store_audit_add(st, user, user ? "publish" : "publish.scheduled", a.uri,
 	        (int64_t)time(NULL))) != DL_OK)
 		goto fail;
-	e = store_commit(st);
+	if ((e = store_commit(st)) == DL_OK && first)
+		schedule_see_also(st, a.uri);
 	goto out;
 fail:
 	store_rollback(st);

@@ -18,6 +18,15 @@ struct scheduler;
  * DL_ERR_NOTFOUND when there is no such article. */
 enum dl_err schedule_publish(struct store *st, int64_t id, int64_t when, int64_t user) DL_WUR;
 
+/* After a first publication (the transaction committed): the article gets
+ * its See-also list and enters the older lists it beats, without
+ * recomputing everything. An article the engine knew before (published,
+ * unpublished, published again) keeps its lists until the next
+ * `dateline related --rebuild`. Failures are logged, not returned: the
+ * publication stands and the page falls back to shared places and tags.
+ * Serialized: one update at a time. */
+void schedule_see_also(struct store *st, const char *uri);
+
 /* Publishes every scheduled article due at `now`; *n (may be NULL) gets
  * how many. */
 enum dl_err schedule_run_due(struct store *st, int64_t now, int *n) DL_WUR;

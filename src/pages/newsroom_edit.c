@@ -14,6 +14,7 @@
 #include <unicode/ustring.h>
 #include "base/i18n.h"
 #include "content/markdown.h"
+#include "content/schedule.h"
 #include "content/slug.h"
 #include "pages/newsroom.h"
 #include "pages/page.h"
@@ -568,7 +569,10 @@ apply(struct req *rq, const struct dl_user *u, const struct dl_article *old,
 	    (e = store_revision_add(st, *id, u->id, now, json)) != DL_OK ||
 	    (e = store_audit_add(st, u->id, old ? action_names[act] : "create", a.uri, now)) != DL_OK)
 		goto fail;
-	return store_commit(st);
+	if ((e = store_commit(st)) == DL_OK && act == A_PUBLISH && (old == NULL ||
+	    old->status != DL_PUBLISHED))
+		schedule_see_also(st, a.uri);
+	return e;
 fail:
 	store_rollback(st);
 	return e;

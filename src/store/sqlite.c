@@ -213,6 +213,12 @@ sqlite_bump_generation(struct store *st)
 	bump_to(st, v > 0 ? (uint64_t)v : 0);
 }
 
+void
+store_touch(struct store *st)
+{
+	sqlite_bump_generation(st);
+}
+
 /* ---- opening ---- */
 
 static enum dl_err

@@ -140,6 +140,11 @@ void store_rollback(struct store *st);
 enum dl_err store_articles_each(struct store *st, int (*fn)(void *ctx, const struct dl_article *a),
     void *ctx) DL_WUR;
 
+/* Makes store_generation() grow after a committed write that changes what
+ * pages show but is not an article (See-also lists, pins): cached pages of
+ * the older generation are then rendered again. */
+void store_touch(struct store *st);
+
 /* Number of articles (all statuses). */
 int64_t store_article_count(struct store *st);
 

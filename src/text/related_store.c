@@ -177,10 +177,12 @@ related_rebuild(struct store *st, const struct rel_params *p)
 	if ((e = related_all_lists(r, REL_COMPUTE_K, &hits, &counts)) == DL_OK &&
 	    (e = store_begin(st)) == DL_OK) {
 		if ((e = store_lists(st, r, NULL, related_count(r), hits, counts, REL_COMPUTE_K)) == DL_OK &&
-		    (e = save_engine(st, r)) == DL_OK)
-			e = store_commit(st);
-		else
+		    (e = save_engine(st, r)) == DL_OK) {
+			if ((e = store_commit(st)) == DL_OK)
+				store_touch(st);
+		} else {
 			store_rollback(st);
+		}
 	}
 	free(hits);
 	free(counts);
@@ -421,8 +423,10 @@ related_session_add(struct related_session *s, const char *const *uris, size_t n
 		goto out;
 	e = store_commit(st);
 	tx = 0;
-	if (e == DL_OK)
+	if (e == DL_OK) {
 		s->broken = 0;
+		store_touch(st);
+	}
 out:
 	if (tx)
 		store_rollback(st);
@@ -628,7 +632,8 @@ apply_override(struct store *st, const struct rel_params *p, const char *a, cons
 		store_rollback(st);
 		goto out;
 	}
-	e = store_commit(st);
+	if ((e = store_commit(st)) == DL_OK)
+		store_touch(st);
 out:
 	arena_free(ar);
 	return e;

@@ -409,6 +409,37 @@ def test_editor_publishes_and_unpublishes():
         assert st == 404
 
 
+def test_published_article_enters_see_also():
+    fixture = os.path.join(harness.ROOT, "tests", "http", "fixtures", "related", "articles.jsonl")
+    with harness.Server(imports=[fixture]) as srv:
+        add_user(srv, "editor", "ed@example.com")
+        ed = logged_in(srv, "ed@example.com")
+        body = ("Lava from the Reykjanes fissure eruption reached the edge of Grindavik overnight. "
+                "Civil protection kept the fishing town evacuated as geologists watched the lava flow.")
+        older = "/api/v1/items/urn%3Afx%3Avolcano-1/related"
+        assert srv.get(older)[0] == 200     # now in the page cache
+        aid = create(ed, "Fissure eruption sends lava to Grindavik again", body=body, places="Iceland",
+                     tags="Volcanoes")
+        st, _, _ = ed.req("POST", "/newsroom/articles/%d" % aid,
+                          article_fields(ed.csrf(), "Fissure eruption sends lava to Grindavik again",
+                                         body=body, places="Iceland", tags="Volcanoes", action="publish"))
+        assert st == 303
+        db = sqlite3.connect(srv.db)
+        try:
+            uri = db.execute("SELECT uri FROM articles WHERE id = ?", (aid,)).fetchone()[0]
+        finally:
+            db.close()
+        # Its own list, computed at publication, names the volcano stories...
+        st, _, raw = srv.get("/api/v1/items/%s/related" % urllib.parse.quote(uri, safe=""))
+        assert st == 200, st
+        mine = [x["uri"] for x in json.loads(raw)["related"]]
+        assert mine and mine[0].startswith("urn:fx:volcano-"), mine
+        # ...and it entered the older story's list, without a rebuild, and
+        # the cached answer of before was not served again.
+        st, _, raw = srv.get(older)
+        assert uri in [x["uri"] for x in json.loads(raw)["related"]], raw[:500]
+
+
 def test_scheduled_article_is_published_after_a_restart():
     cfg = "[newsroom]\nschedule_tick_seconds = 1\n"
     srv = harness.Server(config=cfg)
