@@ -662,7 +662,8 @@ render_public(struct req *rq, struct resp *rs, const struct dl_article *a)
 	        rq->site->cfg->site_name, NULL)) ||
 	    json_object_set_new(ctx, "related", json_array()) ||
 	    json_object_set_new(ctx, "translations", json_array()) ||
-	    json_object_set_new(ctx, "alternates", json_array()));
+	    json_object_set_new(ctx, "alternates", json_array()) ||
+	    view_set(ctx, "preview_banner", i18n_get(rq->lang, "nr_preview_banner")));
 }
 
 enum dl_err

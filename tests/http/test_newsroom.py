@@ -351,6 +351,8 @@ def test_author_cannot_read_another_authors_draft():
         # its owner and an editor can
         st, _, body = a.req("GET", "/newsroom/articles/%d/preview" % aid)
         assert st == 200 and "secret paragraph" in body
+        # the preview says what it is; the public page has no such banner
+        assert 'class="preview-banner"' in body
         ed = logged_in(srv, "ed@example.com")
         st, _, body = ed.req("GET", "/newsroom/articles/%d" % aid)
         assert st == 200 and "Secret draft of A" in body

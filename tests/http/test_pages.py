@@ -197,6 +197,7 @@ def test_seed_article_page():
     share = s.text(hrefs["Send to a friend"])
     assert '<form' in share and 'name="to"' in share, "no send-to-a-friend form"
     assert 'name="email"' in s.text("/en/newsletter"), "no subscribe form"
+    assert "preview-banner" not in page, "the newsroom's preview banner on a public page"
     # semantic skeleton
     for tag in ('<html lang="en">', '<meta name="viewport"', "<header", "<nav", "<main",
                 "<article", "<aside", "<footer", '<link rel="canonical" href="%s%s">' % (BASE_URL, url)):
