@@ -11,6 +11,7 @@ static const struct {
 	{ "serve", cmd_serve, "serve [--db FILE] [--listen HOST:PORT] [--theme DIR] [--config FILE] [--smtp URL]" },
 	{ "import", cmd_import, "import --db FILE PATH...    (IPTC ninjs 2.x: JSON lines or an array)" },
 	{ "export", cmd_export, "export --db FILE             (ninjs JSON lines on stdout)" },
+	{ "backup", cmd_backup, "backup --db FILE DEST         (a consistent copy of a live database)" },
 	{ "related", cmd_related, "related --db FILE (--all | URI) [--limit K] [--format jsonl] | --pin A B | --exclude A B | --rebuild" },
 	{ "similarity", cmd_similarity, "similarity --pairs FILE" },
 	{ "sanitize", cmd_sanitize, "sanitize                     (HTML on stdin, allowlist-sanitized HTML on stdout)" },

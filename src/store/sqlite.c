@@ -2,6 +2,7 @@
  * prepared once per connection, WAL so that readers never wait for the
  * writer. */
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -9,6 +10,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 #include "base/log.h"
 #include "content/slug.h"
 #include "store/sqlite_int.h"
@@ -211,6 +213,56 @@ sqlite_bump_generation(struct store *st)
 		sqlite3_reset(s);
 	}
 	bump_to(st, v > 0 ? (uint64_t)v : 0);
+}
+
+enum dl_err
+store_backup(struct store *st, const char *dest, char *msg, size_t msglen)
+{
+	sqlite3 *src = sqlite_conn(st), *dst = NULL;
+	sqlite3_backup *b;
+	enum dl_err e = DL_ERR_DB;
+	int fd, rc;
+
+	if (src == NULL) {
+		snprintf(msg, msglen, "cannot read the database");
+		return DL_ERR_DB;
+	}
+	/* Create the file ourselves, exclusively: never overwrite anything. */
+	if ((fd = open(dest, O_WRONLY | O_CREAT | O_EXCL, 0600)) < 0) {
+		snprintf(msg, msglen, "%s: %s", dest, strerror(errno));
+		return errno == EEXIST ? DL_ERR_EXISTS : DL_ERR_IO;
+	}
+	close(fd);
+	if (sqlite3_open_v2(dest, &dst, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
+		snprintf(msg, msglen, "%s: %s", dest, dst ? sqlite3_errmsg(dst) : "cannot open");
+		goto fail;
+	}
+	if ((b = sqlite3_backup_init(dst, "main", src, "main")) == NULL) {
+		snprintf(msg, msglen, "%s: %s", dest, sqlite3_errmsg(dst));
+		goto fail;
+	}
+	/* Small steps, so that writers wait at most one step's time. */
+	do {
+		rc = sqlite3_backup_step(b, 256);
+		if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
+			sqlite3_sleep(20);
+	} while (rc == SQLITE_OK || rc == SQLITE_BUSY || rc == SQLITE_LOCKED);
+	sqlite3_backup_finish(b);
+	if (rc != SQLITE_DONE) {
+		snprintf(msg, msglen, "%s: %s", dest, sqlite3_errstr(rc));
+		e = rc == SQLITE_FULL || rc == SQLITE_IOERR ? DL_ERR_IO : DL_ERR_DB;
+		goto fail;
+	}
+	if (sqlite3_close(dst) != SQLITE_OK) {
+		dst = NULL;
+		snprintf(msg, msglen, "%s: cannot close", dest);
+		goto fail;
+	}
+	return DL_OK;
+fail:
+	sqlite3_close(dst);
+	unlink(dest);
+	return e;
 }
 
 void

@@ -140,6 +140,13 @@ void store_rollback(struct store *st);
 enum dl_err store_articles_each(struct store *st, int (*fn)(void *ctx, const struct dl_article *a),
     void *ctx) DL_WUR;
 
+/* Copies the whole database, consistent as of one moment, to a new file
+ * `dest` while readers and writers go on (SQLite's online backup API, in
+ * steps of 256 pages). `dest` must not exist: nothing is ever overwritten.
+ * On failure `dest` is removed and msg says why (DL_ERR_EXISTS, DL_ERR_IO,
+ * DL_ERR_DB). */
+enum dl_err store_backup(struct store *st, const char *dest, char *msg, size_t msglen) DL_WUR;
+
 /* Makes store_generation() grow after a committed write that changes what
  * pages show but is not an article (See-also lists, pins): cached pages of
  * the older generation are then rendered again. */
