@@ -43,8 +43,7 @@ struct store {
 };
 
 /* Columns of an article row, bodies last so that lists can leave them out. */
-#define COLS "a.id, a.uri, a.lang, a.slug, a.headline, a.standfirst, a.byline, a.located, " \
-	"a.copyright, a.translation_of, a.status, a.first_created, a.version_created"
+#define COLS SQLITE_ARTICLE_COLS
 #define COLS_BODY COLS ", a.body_html, a.body_text"
 
 static int64_t
@@ -475,33 +474,33 @@ store_generation(struct store *st)
 
 /* ---- reading rows ---- */
 
-static const char *
-col_str(struct arena *ar, sqlite3_stmt *s, int i)
+const char *
+sqlite_col_str(struct arena *ar, sqlite3_stmt *s, int i)
 {
 	const unsigned char *t = sqlite3_column_text(s, i);
 
 	return arena_strndup(ar, t ? (const char *)t : "", (size_t)sqlite3_column_bytes(s, i));
 }
 
-static enum dl_err
-row_article(struct arena *ar, sqlite3_stmt *s, int body, struct dl_article *a)
+enum dl_err
+sqlite_row_article(struct arena *ar, sqlite3_stmt *s, int body, struct dl_article *a)
 {
 	memset(a, 0, sizeof *a);
 	a->id = sqlite3_column_int64(s, 0);
-	a->uri = col_str(ar, s, 1);
-	a->lang = col_str(ar, s, 2);
-	a->slug = col_str(ar, s, 3);
-	a->headline = col_str(ar, s, 4);
-	a->standfirst = col_str(ar, s, 5);
-	a->byline = col_str(ar, s, 6);
-	a->located = col_str(ar, s, 7);
-	a->copyright = col_str(ar, s, 8);
-	a->translation_of = col_str(ar, s, 9);
+	a->uri = sqlite_col_str(ar, s, 1);
+	a->lang = sqlite_col_str(ar, s, 2);
+	a->slug = sqlite_col_str(ar, s, 3);
+	a->headline = sqlite_col_str(ar, s, 4);
+	a->standfirst = sqlite_col_str(ar, s, 5);
+	a->byline = sqlite_col_str(ar, s, 6);
+	a->located = sqlite_col_str(ar, s, 7);
+	a->copyright = sqlite_col_str(ar, s, 8);
+	a->translation_of = sqlite_col_str(ar, s, 9);
 	a->status = (enum dl_status)sqlite3_column_int(s, 10);
 	a->first_created = sqlite3_column_int64(s, 11);
 	a->version_created = sqlite3_column_int64(s, 12);
-	a->body_html = body ? col_str(ar, s, 13) : arena_strdup(ar, "");
-	a->body_text = body ? col_str(ar, s, 14) : arena_strdup(ar, "");
+	a->body_html = body ? sqlite_col_str(ar, s, 13) : arena_strdup(ar, "");
+	a->body_text = body ? sqlite_col_str(ar, s, 14) : arena_strdup(ar, "");
 	a->author.name = arena_strdup(ar, "");
 	a->author.slug = arena_strdup(ar, "");
 	if (!a->uri || !a->lang || !a->slug || !a->headline || !a->standfirst || !a->byline ||
@@ -546,8 +545,8 @@ load_terms(struct conn *c, struct arena *ar, struct dl_article *a)
 		return DL_ERR_DB;
 	sqlite3_bind_int64(s, 1, a->id);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		name = col_str(ar, s, 1);
-		slug = col_str(ar, s, 2);
+		name = sqlite_col_str(ar, s, 1);
+		slug = sqlite_col_str(ar, s, 2);
 		if (!name || !slug) {
 			e = DL_ERR_NOMEM;
 			goto out;
@@ -572,6 +571,14 @@ load_terms(struct conn *c, struct arena *ar, struct dl_article *a)
 out:
 	sqlite3_reset(s);
 	return e;
+}
+
+enum dl_err
+sqlite_load_terms(struct store *st, struct arena *ar, struct dl_article *a)
+{
+	struct conn *c = conn_get(st);
+
+	return c ? load_terms(c, ar, a) : DL_ERR_DB;
 }
 
 /* Runs `s` (bound, not yet stepped) and collects at most `limit` rows. */
@@ -602,7 +609,7 @@ collect(struct conn *c, struct arena *ar, sqlite3_stmt *s, int body, size_t limi
 			memcpy(nv, out->items, out->n * sizeof *nv);
 			out->items = nv;
 		}
-		if ((e = row_article(ar, s, body, &out->items[out->n])) != DL_OK)
+		if ((e = sqlite_row_article(ar, s, body, &out->items[out->n])) != DL_OK)
 			goto out;
 		out->n++;
 	}
@@ -632,7 +639,7 @@ get_one(struct conn *c, struct arena *ar, sqlite3_stmt *s, struct dl_article *ou
 	else if (rc != SQLITE_ROW)
 		e = db_err(c->db, "get article");
 	else
-		e = row_article(ar, s, 1, out);
+		e = sqlite_row_article(ar, s, 1, out);
 	sqlite3_reset(s);
 	if (e == DL_OK)
 		e = load_terms(c, ar, out);
@@ -885,8 +892,8 @@ store_term_get(struct store *st, struct arena *ar, enum dl_term_kind kind, const
 	sqlite3_bind_text(s, 3, slug, -1, SQLITE_STATIC);
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW) {
-		out->name = col_str(ar, s, 0);
-		out->slug = col_str(ar, s, 1);
+		out->name = sqlite_col_str(ar, s, 0);
+		out->slug = sqlite_col_str(ar, s, 1);
 		if (!out->name || !out->slug)
 			e = DL_ERR_NOMEM;
 	} else {
@@ -971,7 +978,7 @@ store_languages(struct store *st, struct arena *ar, const char ***out, size_t *n
 			memcpy(nv, v, *n * sizeof *nv);
 			v = nv;
 		}
-		if ((v[*n] = col_str(ar, s, 0)) == NULL) {
+		if ((v[*n] = sqlite_col_str(ar, s, 0)) == NULL) {
 			e = DL_ERR_NOMEM;
 			goto out;
 		}
@@ -1191,8 +1198,8 @@ put_row(struct conn *c, struct arena *ar, const struct dl_article *a, int *creat
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW) {
 		id = sqlite3_column_int64(s, 0);
-		old_lang = col_str(ar, s, 1);
-		old_slug = col_str(ar, s, 2);
+		old_lang = sqlite_col_str(ar, s, 1);
+		old_slug = sqlite_col_str(ar, s, 2);
 	}
 	sqlite3_reset(s);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
@@ -1380,7 +1387,7 @@ store_articles_each(struct store *st, int (*fn)(void *ctx, const struct dl_artic
 			e = DL_ERR_NOMEM;
 			goto out;
 		}
-		if ((e = row_article(ar, s, 1, &a)) != DL_OK || (e = load_terms(c, ar, &a)) != DL_OK)
+		if ((e = sqlite_row_article(ar, s, 1, &a)) != DL_OK || (e = load_terms(c, ar, &a)) != DL_OK)
 			goto out;
 		if (fn(ctx, &a) != 0)
 			goto out;

@@ -42,6 +42,19 @@ sqlite3 *sqlite_conn(struct store *st);
  * constant). Reset and with bindings cleared. NULL on error (logged). */
 sqlite3_stmt *sqlite_stmt(struct store *st, const char *sql);
 
+/* Reading article rows, for the other sqlite_*.c files. A statement reads
+ * SQLITE_ARTICLE_COLS from `articles a`, then (when `body`) body_html and
+ * body_text. */
+#define SQLITE_ARTICLE_COLS "a.id, a.uri, a.lang, a.slug, a.headline, a.standfirst, a.byline, " \
+	"a.located, a.copyright, a.translation_of, a.status, a.first_created, a.version_created"
+/* Column i as an arena string ("" for NULL); NULL when out of memory. */
+const char *sqlite_col_str(struct arena *ar, sqlite3_stmt *s, int i);
+/* The current row of `s` into *a (no places, tags or author). DL_ERR_NOMEM. */
+enum dl_err sqlite_row_article(struct arena *ar, sqlite3_stmt *s, int body,
+    struct dl_article *a) DL_WUR;
+/* Fills a's places, tags and author from the store (a->id set). */
+enum dl_err sqlite_load_terms(struct store *st, struct arena *ar, struct dl_article *a) DL_WUR;
+
 /* To call after committing a write to articles made outside sqlite.c:
  * records it in the meta table (its own small transaction) and makes
  * store_generation() grow in this process at once and in others within a

@@ -16,14 +16,6 @@ dberr(struct store *st, const char *what)
 	return (rc & 0xff) == SQLITE_NOMEM ? DL_ERR_NOMEM : DL_ERR_DB;
 }
 
-static const char *
-str(struct arena *ar, sqlite3_stmt *s, int i)
-{
-	const unsigned char *t = sqlite3_column_text(s, i);
-
-	return arena_strndup(ar, t ? (const char *)t : "", (size_t)sqlite3_column_bytes(s, i));
-}
-
 /* Steps a write statement to completion. */
 static enum dl_err
 run(struct store *st, sqlite3_stmt *s, const char *what)
@@ -104,7 +96,7 @@ fill_id(struct arena *ar, sqlite3_stmt *s, void *out)
 static enum dl_err
 fill_text(struct arena *ar, sqlite3_stmt *s, void *out)
 {
-	return (*(const char **)out = str(ar, s, 0)) ? DL_OK : DL_ERR_NOMEM;
+	return (*(const char **)out = sqlite_col_str(ar, s, 0)) ? DL_OK : DL_ERR_NOMEM;
 }
 
 /* ---- accounts ---- */
@@ -136,10 +128,10 @@ fill_user(struct arena *ar, sqlite3_stmt *s, void *o)
 	struct dl_account *out = o;
 
 	out->id = sqlite3_column_int64(s, 0);
-	out->email = str(ar, s, 1);
-	out->name = str(ar, s, 2);
+	out->email = sqlite_col_str(ar, s, 1);
+	out->name = sqlite_col_str(ar, s, 2);
 	out->role = sqlite3_column_int(s, 3);
-	out->pwhash = str(ar, s, 4);
+	out->pwhash = sqlite_col_str(ar, s, 4);
 	return out->email && out->name && out->pwhash ? DL_OK : DL_ERR_NOMEM;
 }
 
@@ -207,7 +199,7 @@ fill_iti(struct arena *ar, sqlite3_stmt *s, void *o)
 	struct row_iti *r = o;
 
 	r->a = sqlite3_column_int64(s, 0);
-	r->b = str(ar, s, 1);
+	r->b = sqlite_col_str(ar, s, 1);
 	r->c = sqlite3_column_int64(s, 2);
 	return r->b ? DL_OK : DL_ERR_NOMEM;
 }
@@ -467,11 +459,11 @@ store_newsroom_list(struct store *st, struct arena *ar, int status, int64_t owne
 		a = &out->items[out->n];
 		memset(a, 0, sizeof *a);
 		a->id = sqlite3_column_int64(s, 0);
-		a->uri = str(ar, s, 1);
-		a->lang = str(ar, s, 2);
-		a->slug = str(ar, s, 3);
-		a->headline = str(ar, s, 4);
-		a->byline = str(ar, s, 5);
+		a->uri = sqlite_col_str(ar, s, 1);
+		a->lang = sqlite_col_str(ar, s, 2);
+		a->slug = sqlite_col_str(ar, s, 3);
+		a->headline = sqlite_col_str(ar, s, 4);
+		a->byline = sqlite_col_str(ar, s, 5);
 		a->status = (enum dl_status)sqlite3_column_int(s, 6);
 		a->first_created = sqlite3_column_int64(s, 7);
 		a->version_created = sqlite3_column_int64(s, 8);
@@ -540,8 +532,8 @@ fill_revision(struct arena *ar, sqlite3_stmt *s, void *o)
 	r->article = sqlite3_column_int64(s, 1);
 	r->user_id = sqlite3_column_int64(s, 2);
 	r->at = sqlite3_column_int64(s, 3);
-	r->email = str(ar, s, 4);
-	r->fields = str(ar, s, 5);
+	r->email = sqlite_col_str(ar, s, 4);
+	r->fields = sqlite_col_str(ar, s, 5);
 	return r->email && r->fields ? DL_OK : DL_ERR_NOMEM;
 }
 
@@ -594,9 +586,9 @@ fill_audit(struct arena *ar, sqlite3_stmt *s, void *o)
 	struct dl_audit *x = o;
 
 	x->at = sqlite3_column_int64(s, 0);
-	x->email = str(ar, s, 1);
-	x->action = str(ar, s, 2);
-	x->target = str(ar, s, 3);
+	x->email = sqlite_col_str(ar, s, 1);
+	x->action = sqlite_col_str(ar, s, 2);
+	x->target = sqlite_col_str(ar, s, 3);
 	return x->email && x->action && x->target ? DL_OK : DL_ERR_NOMEM;
 }
 
@@ -645,7 +637,7 @@ fill_correction(struct arena *ar, sqlite3_stmt *s, void *o)
 	struct dl_correction *c = o;
 
 	c->at = sqlite3_column_int64(s, 0);
-	return (c->note = str(ar, s, 1)) ? DL_OK : DL_ERR_NOMEM;
+	return (c->note = sqlite_col_str(ar, s, 1)) ? DL_OK : DL_ERR_NOMEM;
 }
 
 enum dl_err
@@ -689,9 +681,9 @@ fill_term(struct arena *ar, sqlite3_stmt *s, void *o)
 
 	r->id = sqlite3_column_int64(s, 0);
 	r->kind = sqlite3_column_int(s, 1);
-	r->lang = str(ar, s, 2);
-	r->name = str(ar, s, 3);
-	r->slug = str(ar, s, 4);
+	r->lang = sqlite_col_str(ar, s, 2);
+	r->name = sqlite_col_str(ar, s, 3);
+	r->slug = sqlite_col_str(ar, s, 4);
 	r->count = sqlite3_column_int64(s, 5);
 	return r->lang && r->name && r->slug ? DL_OK : DL_ERR_NOMEM;
 }

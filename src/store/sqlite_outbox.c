@@ -54,14 +54,6 @@ rows_alloc(struct arena *ar, size_t *limit, size_t max, size_t size)
 	return arena_alloc(ar, (*limit + 1) * size);
 }
 
-static const char *
-col(struct arena *ar, sqlite3_stmt *s, int i)
-{
-	const unsigned char *t = sqlite3_column_text(s, i);
-
-	return arena_strdup(ar, t ? (const char *)t : "");
-}
-
 static void
 bind_text(sqlite3_stmt *s, int i, const char *v)
 {
@@ -166,9 +158,9 @@ store_outbox_claim(struct store *st, struct arena *ar, const char *worker, int64
 		if (bl > 0)
 			memcpy(d, blob, (size_t)bl);
 		r->id = sqlite3_column_int64(s, 0);
-		r->kind = col(ar, s, 1);
-		r->env_from = col(ar, s, 2);
-		r->rcpt = col(ar, s, 3);
+		r->kind = sqlite_col_str(ar, s, 1);
+		r->env_from = sqlite_col_str(ar, s, 2);
+		r->rcpt = sqlite_col_str(ar, s, 3);
 		r->data = d;
 		r->len = (size_t)bl;
 		r->attempts = (unsigned)sqlite3_column_int(s, 5) + 1;
@@ -301,17 +293,17 @@ store_outbox_list(struct store *st, struct arena *ar, const char *state, size_t 
 		struct dl_outbox_row *r = &v[i++];
 
 		r->id = sqlite3_column_int64(s, 0);
-		r->kind = col(ar, s, 1);
-		r->env_from = col(ar, s, 2);
-		r->rcpt = col(ar, s, 3);
+		r->kind = sqlite_col_str(ar, s, 1);
+		r->env_from = sqlite_col_str(ar, s, 2);
+		r->rcpt = sqlite_col_str(ar, s, 3);
 		r->data = "";
 		r->len = (size_t)sqlite3_column_int64(s, 4);
-		r->state = col(ar, s, 5);
+		r->state = sqlite_col_str(ar, s, 5);
 		r->attempts = (unsigned)sqlite3_column_int(s, 6);
 		r->created = sqlite3_column_int64(s, 7);
 		r->due = sqlite3_column_int64(s, 8);
 		r->sent_at = sqlite3_column_int64(s, 9);
-		r->error = col(ar, s, 10);
+		r->error = sqlite_col_str(ar, s, 10);
 	}
 	sqlite3_reset(s);
 	*out = v;
@@ -360,10 +352,10 @@ store_bounces(struct store *st, struct arena *ar, size_t offset, size_t limit,
 	sqlite3_bind_int64(s, 1, (int64_t)limit);
 	sqlite3_bind_int64(s, 2, (int64_t)offset);
 	while (i < limit && sqlite3_step(s) == SQLITE_ROW) {
-		v[i].addr = col(ar, s, 0);
+		v[i].addr = sqlite_col_str(ar, s, 0);
 		v[i].failures = sqlite3_column_int64(s, 1);
 		v[i].bouncing = sqlite3_column_int(s, 2);
-		v[i].error = col(ar, s, 3);
+		v[i].error = sqlite_col_str(ar, s, 3);
 		v[i].updated = sqlite3_column_int64(s, 4);
 		i++;
 	}
@@ -417,12 +409,12 @@ store_newsletters(struct store *st, struct arena *ar, const char *lang, struct d
 	bind_text(s, 1, lang);
 	while (i < 500 && sqlite3_step(s) == SQLITE_ROW) {
 		v[i].id = sqlite3_column_int64(s, 0);
-		v[i].kind = col(ar, s, 1);
-		v[i].lang = col(ar, s, 2);
-		v[i].name = col(ar, s, 3);
-		v[i].description = col(ar, s, 4);
+		v[i].kind = sqlite_col_str(ar, s, 1);
+		v[i].lang = sqlite_col_str(ar, s, 2);
+		v[i].name = sqlite_col_str(ar, s, 3);
+		v[i].description = sqlite_col_str(ar, s, 4);
 		v[i].term_kind = (enum dl_term_kind)sqlite3_column_int(s, 5);
-		v[i].term_slug = col(ar, s, 6);
+		v[i].term_slug = sqlite_col_str(ar, s, 6);
 		i++;
 	}
 	sqlite3_reset(s);
@@ -584,10 +576,10 @@ row_subscriber(struct arena *ar, sqlite3_stmt *s, struct dl_subscriber *o)
 {
 	memset(o, 0, sizeof *o);
 	o->id = sqlite3_column_int64(s, 0);
-	o->email = col(ar, s, 1);
-	o->lang = col(ar, s, 2);
-	o->frequency = col(ar, s, 3);
-	o->status = col(ar, s, 4);
+	o->email = sqlite_col_str(ar, s, 1);
+	o->lang = sqlite_col_str(ar, s, 2);
+	o->frequency = sqlite_col_str(ar, s, 3);
+	o->status = sqlite_col_str(ar, s, 4);
 	o->nonce = sqlite3_column_int64(s, 5);
 	o->created = sqlite3_column_int64(s, 6);
 	o->confirmed = sqlite3_column_int64(s, 7);
@@ -625,9 +617,9 @@ load_choices(struct store *st, struct arena *ar, struct dl_subscriber *o)
 		int kind = sqlite3_column_int(s, 0);
 
 		if (kind == DL_PLACE && o->n_places < CHOICES_MAX)
-			o->places[o->n_places++] = col(ar, s, 1);
+			o->places[o->n_places++] = sqlite_col_str(ar, s, 1);
 		else if (kind == DL_TAG && o->n_tags < CHOICES_MAX)
-			o->tags[o->n_tags++] = col(ar, s, 1);
+			o->tags[o->n_tags++] = sqlite_col_str(ar, s, 1);
 	}
 	sqlite3_reset(s);
 	return DL_OK;
@@ -837,8 +829,8 @@ store_terms_used(struct store *st, struct arena *ar, enum dl_term_kind kind, con
 	bind_text(s, 2, lang);
 	sqlite3_bind_int64(s, 3, (int64_t)limit);
 	while (i < limit && sqlite3_step(s) == SQLITE_ROW) {
-		v[i].name = col(ar, s, 0);
-		v[i].slug = col(ar, s, 1);
+		v[i].name = sqlite_col_str(ar, s, 0);
+		v[i].slug = sqlite_col_str(ar, s, 1);
 		i++;
 	}
 	sqlite3_reset(s);

@@ -910,101 +910,34 @@ window_scan(struct store *st, const struct dl_search *q, const char *expr, struc
 	return e;
 }
 
-static const char *
-col_dup(struct arena *ar, sqlite3_stmt *s, int i)
-{
-	const unsigned char *t = sqlite3_column_text(s, i);
-
-	return arena_strndup(ar, t ? (const char *)t : "", (size_t)sqlite3_column_bytes(s, i));
-}
-
 /* Loads published article `id` (no body_html; body_text cut at 65,536
  * characters, enough for a snippet) with its places, tags and author into
  * *a; *found 0 when it is gone or no longer published. */
 static enum dl_err
 load_article(struct store *st, struct arena *ar, int64_t id, struct dl_article *a, int *found)
 {
-	static const char one[] = "SELECT id, uri, lang, slug, headline, standfirst, byline, located, "
-	    "copyright, translation_of, status, first_created, version_created, "
-	    "substr(body_text, 1, 65536) "
-	    "FROM articles WHERE id = ? AND status = 0";
-	static const char terms[] = "SELECT at.kind, t.name, t.slug FROM article_terms at "
-	    "JOIN terms t ON t.id = at.term WHERE at.article = ? ORDER BY at.kind, at.position";
+	static const char one[] = "SELECT " SQLITE_ARTICLE_COLS ", '', substr(a.body_text, 1, 65536) "
+	    "FROM articles a WHERE a.id = ? AND a.status = 0";
 	sqlite3_stmt *s;
-	size_t np = 0, nt = 0;
+	enum dl_err e = DL_OK;
 	int rc;
 
 	*found = 0;
-	memset(a, 0, sizeof *a);
 	if ((s = sqlite_stmt(st, one)) == NULL)
 		return DL_ERR_DB;
 	sqlite3_bind_int64(s, 1, id);
 	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
-		a->id = sqlite3_column_int64(s, 0);
-		a->uri = col_dup(ar, s, 1);
-		a->lang = col_dup(ar, s, 2);
-		a->slug = col_dup(ar, s, 3);
-		a->headline = col_dup(ar, s, 4);
-		a->standfirst = col_dup(ar, s, 5);
-		a->byline = col_dup(ar, s, 6);
-		a->located = col_dup(ar, s, 7);
-		a->copyright = col_dup(ar, s, 8);
-		a->translation_of = col_dup(ar, s, 9);
-		a->status = (enum dl_status)sqlite3_column_int(s, 10);
-		a->first_created = sqlite3_column_int64(s, 11);
-		a->version_created = sqlite3_column_int64(s, 12);
-		a->body_text = col_dup(ar, s, 13);
-		a->body_html = "";
-		a->author.name = "";
-		a->author.slug = "";
-	}
+	if (rc == SQLITE_ROW)
+		e = sqlite_row_article(ar, s, 1, a);
 	sqlite3_reset(s);
 	if (rc == SQLITE_DONE)
 		return DL_OK;
 	if (rc != SQLITE_ROW)
 		return db_fail(st, "load");
-	if (!a->uri || !a->lang || !a->slug || !a->headline || !a->standfirst || !a->byline ||
-	    !a->located || !a->copyright || !a->translation_of || !a->body_text)
-		return DL_ERR_NOMEM;
-	if ((s = sqlite_stmt(st, terms)) == NULL)
-		return DL_ERR_DB;
-	sqlite3_bind_int64(s, 1, id);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		int kind = sqlite3_column_int(s, 0);
-		struct dl_term term = { col_dup(ar, s, 1), col_dup(ar, s, 2) };
-		struct dl_term **v = kind == DL_PLACE ? &a->places : &a->tags;
-		size_t *n = kind == DL_PLACE ? &a->n_places : &a->n_tags;
-		size_t *cap = kind == DL_PLACE ? &np : &nt;
-
-		if (term.name == NULL || term.slug == NULL)
-			goto nomem;
-		if (kind == DL_AUTHOR) {
-			a->author = term;
-			continue;
-		}
-		if (kind != DL_PLACE && kind != DL_TAG)
-			continue;
-		if (*n == *cap) {
-			struct dl_term *nv;
-
-			*cap = *cap ? *cap * 2 : 4;
-			if ((nv = arena_alloc(ar, *cap * sizeof *nv)) == NULL)
-				goto nomem;
-			if (*n)
-				memcpy(nv, *v, *n * sizeof *nv);
-			*v = nv;
-		}
-		(*v)[(*n)++] = term;
-	}
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE)
-		return db_fail(st, "load terms");
+	if (e != DL_OK || (e = sqlite_load_terms(st, ar, a)) != DL_OK)
+		return e;
 	*found = 1;
 	return DL_OK;
-nomem:
-	sqlite3_reset(s);
-	return DL_ERR_NOMEM;
 }
 
 /* Appends to ids[*n..] the matches ranked (or by date) among rowids in
