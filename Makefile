@@ -5,7 +5,7 @@ CC      ?= cc
 CFLAGS  ?= -O2 -g
 SANITIZE ?=
 PKGS     = libmicrohttpd sqlite3 jansson libcmark-gfm gumbo libxml-2.0 libsodium \
-           icu-uc icu-i18n libcurl libdeflate libbrotlienc inih
+           icu-uc icu-i18n libcurl libdeflate libbrotlienc inih libpq
 WARN     = -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcmark-gfm-extensions -lstemmer -lpthread -lm

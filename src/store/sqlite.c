@@ -33,7 +33,8 @@ struct conn {
 	int pending;
 };
 
-struct store {
+struct sqlite_store {
+	struct store base;      /* first: a struct store * is one of these */
 	char *path;
 	pthread_key_t key;
 	pthread_mutex_t mu;     /* guards conns */
@@ -41,6 +42,8 @@ struct store {
 	_Atomic uint64_t gen;
 	int version;
 };
+
+#define SQ(st) ((struct sqlite_store *)(st))
 
 /* Columns of an article row, bodies last so that lists can leave them out. */
 #define COLS SQLITE_ARTICLE_COLS
@@ -58,11 +61,11 @@ now_ms(void)
 static void
 bump_to(struct store *st, uint64_t v)
 {
-	uint64_t cur = atomic_load(&st->gen), want;
+	uint64_t cur = atomic_load(&SQ(st)->gen), want;
 
 	do {
 		want = v > cur + 1 ? v : cur + 1;
-	} while (!atomic_compare_exchange_weak(&st->gen, &cur, want));
+	} while (!atomic_compare_exchange_weak(&SQ(st)->gen, &cur, want));
 }
 
 static enum dl_err
@@ -131,24 +134,24 @@ conn_free(struct conn *c)
 static struct conn *
 conn_get(struct store *st)
 {
-	struct conn *c = pthread_getspecific(st->key);
+	struct conn *c = pthread_getspecific(SQ(st)->key);
 
 	if (c)
 		return c;
 	if ((c = calloc(1, sizeof *c)) == NULL)
 		return NULL;
-	if (sqlite3_open_v2(st->path, &c->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK ||
+	if (sqlite3_open_v2(SQ(st)->path, &c->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK ||
 	    configure(c->db) != SQLITE_OK) {
-		log_error("store: cannot open %s: %s", st->path, c->db ? sqlite3_errmsg(c->db) : "out of memory");
+		log_error("store: cannot open %s: %s", SQ(st)->path, c->db ? sqlite3_errmsg(c->db) : "out of memory");
 		conn_free(c);
 		return NULL;
 	}
 	c->dv = -1;
-	pthread_mutex_lock(&st->mu);
-	c->next = st->conns;
-	st->conns = c;
-	pthread_mutex_unlock(&st->mu);
-	pthread_setspecific(st->key, c);
+	pthread_mutex_lock(&SQ(st)->mu);
+	c->next = SQ(st)->conns;
+	SQ(st)->conns = c;
+	pthread_mutex_unlock(&SQ(st)->mu);
+	pthread_setspecific(SQ(st)->key, c);
 	return c;
 }
 
@@ -215,7 +218,7 @@ sqlite_bump_generation(struct store *st)
 }
 
 enum dl_err
-store_backup(struct store *st, const char *dest, char *msg, size_t msglen)
+sqlite_backup(struct store *st, const char *dest, char *msg, size_t msglen)
 {
 	sqlite3 *src = sqlite_conn(st), *dst = NULL;
 	sqlite3_backup *b;
@@ -265,7 +268,7 @@ fail:
 }
 
 void
-store_touch(struct store *st)
+sqlite_touch(struct store *st)
 {
 	sqlite_bump_generation(st);
 }
@@ -339,9 +342,9 @@ check_ours(sqlite3 *db, const char *path, char *msg, size_t msglen)
 }
 
 enum dl_err
-store_open(const char *dsn, struct store **out, char *msg, size_t msglen)
+sqlite_open(const char *dsn, struct store **out, char *msg, size_t msglen)
 {
-	struct store *st = NULL;
+	struct sqlite_store *st = NULL;
 	struct conn *c;
 	sqlite3_stmt *s = NULL;
 	enum dl_err e;
@@ -359,6 +362,7 @@ store_open(const char *dsn, struct store **out, char *msg, size_t msglen)
 	e = DL_ERR_NOMEM;
 	if ((st = calloc(1, sizeof *st)) == NULL || (st->path = strdup(dsn)) == NULL)
 		goto out;
+	st->base.ops = &sqlite_store_ops;
 	pthread_mutex_init(&st->mu, NULL);
 	if (pthread_key_create(&st->key, NULL) != 0)
 		goto out;
@@ -395,9 +399,9 @@ store_open(const char *dsn, struct store **out, char *msg, size_t msglen)
 		goto out;
 	}
 	atomic_store(&st->gen, (uint64_t)sqlite3_column_int64(s, 0) + 1);
-	if ((e = sqlite_search_check(st, msg, msglen)) != DL_OK)
+	if ((e = sqlite_search_check(&st->base, msg, msglen)) != DL_OK)
 		goto out;
-	*out = st;
+	*out = &st->base;
 	e = DL_OK;
 out:
 	sqlite3_finalize(s);
@@ -419,13 +423,12 @@ out:
 	return e;
 }
 
-void
-store_close(struct store *st)
+static void
+sqlite_close(struct store *base)
 {
+	struct sqlite_store *st = SQ(base);
 	struct conn *c, *next;
 
-	if (st == NULL)
-		return;
 	for (c = st->conns; c; c = next) {
 		next = c->next;
 		conn_free(c);
@@ -438,26 +441,26 @@ store_close(struct store *st)
 }
 
 int
-store_schema_version(struct store *st)
+sqlite_schema_version(struct store *st)
 {
-	return st->version;
+	return SQ(st)->version;
 }
 
 uint64_t
-store_generation(struct store *st)
+sqlite_generation(struct store *st)
 {
 	struct conn *c = conn_get(st);
 	sqlite3_stmt *s;
 	int64_t t, dv, meta = 0;
 
 	if (c == NULL)
-		return atomic_load(&st->gen);
+		return atomic_load(&SQ(st)->gen);
 	t = now_ms();
 	if (c->dv >= 0 && t - c->dv_checked < DV_INTERVAL_MS)
-		return atomic_load(&st->gen);
+		return atomic_load(&SQ(st)->gen);
 	c->dv_checked = t;
 	if ((s = stmt_on(c, "PRAGMA data_version")) == NULL)
-		return atomic_load(&st->gen);
+		return atomic_load(&SQ(st)->gen);
 	dv = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int64(s, 0) : c->dv;
 	sqlite3_reset(s);
 	if (c->dv >= 0 && dv != c->dv) {
@@ -469,7 +472,7 @@ store_generation(struct store *st)
 		bump_to(st, (uint64_t)meta);
 	}
 	c->dv = dv;
-	return atomic_load(&st->gen);
+	return atomic_load(&SQ(st)->gen);
 }
 
 /* ---- reading rows ---- */
@@ -647,7 +650,7 @@ get_one(struct conn *c, struct arena *ar, sqlite3_stmt *s, struct dl_article *ou
 }
 
 enum dl_err
-store_article_get(struct store *st, struct arena *ar, const char *lang, const char *slug,
+sqlite_article_get(struct store *st, struct arena *ar, const char *lang, const char *slug,
     struct dl_article *out)
 {
 	static const char sql[] = "SELECT " COLS_BODY " FROM articles a "
@@ -663,7 +666,7 @@ store_article_get(struct store *st, struct arena *ar, const char *lang, const ch
 }
 
 enum dl_err
-store_article_get_uri(struct store *st, struct arena *ar, const char *uri, struct dl_article *out)
+sqlite_article_get_uri(struct store *st, struct arena *ar, const char *uri, struct dl_article *out)
 {
 	static const char sql[] = "SELECT " COLS_BODY " FROM articles a WHERE a.uri = ?";
 	struct conn *c = conn_get(st);
@@ -738,7 +741,7 @@ bind_filter(sqlite3_stmt *s, const struct dl_filter *f)
 }
 
 enum dl_err
-store_articles_list(struct store *st, struct arena *ar, const struct dl_filter *f, size_t offset,
+sqlite_articles_list(struct store *st, struct arena *ar, const struct dl_filter *f, size_t offset,
     size_t limit, struct dl_article_list *out)
 {
 	static const struct dl_filter none;
@@ -805,7 +808,7 @@ article_id(struct conn *c, const struct dl_article *a)
 }
 
 enum dl_err
-store_translations(struct store *st, struct arena *ar, const struct dl_article *a,
+sqlite_translations(struct store *st, struct arena *ar, const struct dl_article *a,
     struct dl_article_list *out)
 {
 	static const char sql[] = "SELECT " COLS " FROM articles a "
@@ -838,7 +841,7 @@ store_translations(struct store *st, struct arena *ar, const struct dl_article *
 }
 
 enum dl_err
-store_related(struct store *st, struct arena *ar, const struct dl_article *a, size_t limit,
+sqlite_related(struct store *st, struct arena *ar, const struct dl_article *a, size_t limit,
     struct dl_article_list *out)
 {
 	static const char stored[] = "SELECT " COLS " FROM related r JOIN articles a ON a.uri = r.related_uri "
@@ -876,7 +879,7 @@ store_related(struct store *st, struct arena *ar, const struct dl_article *a, si
 }
 
 enum dl_err
-store_term_get(struct store *st, struct arena *ar, enum dl_term_kind kind, const char *lang,
+sqlite_term_get(struct store *st, struct arena *ar, enum dl_term_kind kind, const char *lang,
     const char *slug, struct dl_term *out)
 {
 	static const char sql[] = "SELECT name, slug FROM terms WHERE kind = ? AND lang = ? AND slug = ?";
@@ -904,7 +907,7 @@ store_term_get(struct store *st, struct arena *ar, enum dl_term_kind kind, const
 }
 
 enum dl_err
-store_archive_months(struct store *st, struct arena *ar, const char *lang, struct dl_month **out,
+sqlite_archive_months(struct store *st, struct arena *ar, const char *lang, struct dl_month **out,
     size_t *n)
 {
 	static const char sql[] = "SELECT CAST(strftime('%Y', first_created, 'unixepoch') AS INTEGER) y, "
@@ -950,7 +953,7 @@ out:
 }
 
 enum dl_err
-store_languages(struct store *st, struct arena *ar, const char ***out, size_t *n)
+sqlite_languages(struct store *st, struct arena *ar, const char ***out, size_t *n)
 {
 	static const char sql[] = "SELECT DISTINCT lang FROM articles WHERE status = 0 ORDER BY lang";
 	struct conn *c = conn_get(st);
@@ -1268,7 +1271,7 @@ exec_cached(struct conn *c, const char *sql)
 }
 
 enum dl_err
-store_article_put(struct store *st, const struct dl_article *a, int *created)
+sqlite_article_put(struct store *st, const struct dl_article *a, int *created)
 {
 	struct conn *c = conn_get(st);
 	struct arena *ar = NULL;
@@ -1323,7 +1326,7 @@ out:
 }
 
 enum dl_err
-store_begin(struct store *st)
+sqlite_begin(struct store *st)
 {
 	struct conn *c = conn_get(st);
 
@@ -1336,7 +1339,7 @@ store_begin(struct store *st)
 }
 
 enum dl_err
-store_commit(struct store *st)
+sqlite_commit(struct store *st)
 {
 	struct conn *c = conn_get(st);
 
@@ -1355,7 +1358,7 @@ store_commit(struct store *st)
 }
 
 void
-store_rollback(struct store *st)
+sqlite_rollback(struct store *st)
 {
 	struct conn *c = conn_get(st);
 
@@ -1367,7 +1370,7 @@ store_rollback(struct store *st)
 }
 
 enum dl_err
-store_articles_each(struct store *st, int (*fn)(void *ctx, const struct dl_article *a), void *ctx)
+sqlite_articles_each(struct store *st, int (*fn)(void *ctx, const struct dl_article *a), void *ctx)
 {
 	/* Not cached: a callback may itself read articles on this thread. */
 	struct conn *c = conn_get(st);
@@ -1403,7 +1406,7 @@ out:
 }
 
 int64_t
-store_article_count(struct store *st)
+sqlite_article_count(struct store *st)
 {
 	struct conn *c = conn_get(st);
 	sqlite3_stmt *s;
@@ -1416,3 +1419,42 @@ store_article_count(struct store *st)
 	sqlite3_reset(s);
 	return n;
 }
+
+/* ---- several nodes: on SQLite one process serves, so locks are the
+ * process's own and there is nobody to wait for ---- */
+
+static pthread_mutex_t job_locks[3] = {
+	PTHREAD_MUTEX_INITIALIZER, PTHREAD_MUTEX_INITIALIZER, PTHREAD_MUTEX_INITIALIZER,
+};
+
+int
+sqlite_lock_try(struct store *st, enum dl_store_lock lock)
+{
+	(void)st;
+	if ((unsigned)lock >= sizeof job_locks / sizeof job_locks[0])
+		return 0;
+	return pthread_mutex_trylock(&job_locks[lock]) == 0;
+}
+
+void
+sqlite_unlock(struct store *st, enum dl_store_lock lock)
+{
+	(void)st;
+	if ((unsigned)lock < sizeof job_locks / sizeof job_locks[0])
+		pthread_mutex_unlock(&job_locks[lock]);
+}
+
+enum dl_err
+sqlite_sync(struct store *st, int timeout_ms)
+{
+	(void)st;
+	(void)timeout_ms;
+	return DL_OK;
+}
+
+const struct store_ops sqlite_store_ops = {
+	.engine = "sqlite",
+	.close = sqlite_close,
+	STORE_OPS(STORE_OPS_TABLE_ENTRY_sqlite)
+	STORE_OPS_VOID(STORE_OPS_TABLE_ENTRY_sqlite)
+};

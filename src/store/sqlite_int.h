@@ -11,6 +11,11 @@
 #include <sqlite3.h>
 #include <stddef.h>
 #include "store/store.h"
+#include "store/store_ops.h"
+
+/* sqlite_<name> for every store_<name> of store.h (store_ops.h). */
+STORE_OPS(STORE_OPS_DECL_sqlite)
+STORE_OPS_VOID(STORE_OPS_DECL_sqlite)
 
 struct store_migration {
 	const char *name;  /* a few words for logs */

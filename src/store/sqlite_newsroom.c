@@ -102,7 +102,7 @@ fill_text(struct arena *ar, sqlite3_stmt *s, void *out)
 /* ---- accounts ---- */
 
 enum dl_err
-store_user_add(struct store *st, const char *email, const char *name, int role, int64_t now,
+sqlite_user_add(struct store *st, const char *email, const char *name, int role, int64_t now,
     int64_t *id)
 {
 	static const char sql[] = "INSERT INTO users (email, name, role, created) VALUES (?, ?, ?, ?)";
@@ -136,7 +136,7 @@ fill_user(struct arena *ar, sqlite3_stmt *s, void *o)
 }
 
 enum dl_err
-store_user_get(struct store *st, struct arena *ar, const char *email, struct dl_account *out)
+sqlite_user_get(struct store *st, struct arena *ar, const char *email, struct dl_account *out)
 {
 	static const char sql[] = "SELECT id, email, name, role, pwhash FROM users WHERE email = ?";
 	sqlite3_stmt *s = sqlite_stmt(st, sql);
@@ -148,14 +148,14 @@ store_user_get(struct store *st, struct arena *ar, const char *email, struct dl_
 }
 
 enum dl_err
-store_user_get_id(struct store *st, struct arena *ar, int64_t id, struct dl_account *out)
+sqlite_user_get_id(struct store *st, struct arena *ar, int64_t id, struct dl_account *out)
 {
 	return row_by_id(st, ar, "SELECT id, email, name, role, pwhash FROM users WHERE id = ?", id,
 	    "get user", fill_user, out);
 }
 
 enum dl_err
-store_user_set_password(struct store *st, int64_t id, const char *pwhash)
+sqlite_user_set_password(struct store *st, int64_t id, const char *pwhash)
 {
 	sqlite3_stmt *s = sqlite_stmt(st, "UPDATE users SET pwhash = ? WHERE id = ?");
 
@@ -169,7 +169,7 @@ store_user_set_password(struct store *st, int64_t id, const char *pwhash)
 /* ---- sessions ---- */
 
 enum dl_err
-store_session_put(struct store *st, const char *id_hash, int64_t user_id, const char *csrf,
+sqlite_session_put(struct store *st, const char *id_hash, int64_t user_id, const char *csrf,
     int64_t now)
 {
 	static const char sql[] = "INSERT INTO sessions (id_hash, user_id, csrf, created, last_seen) "
@@ -205,7 +205,7 @@ fill_iti(struct arena *ar, sqlite3_stmt *s, void *o)
 }
 
 enum dl_err
-store_session_get(struct store *st, struct arena *ar, const char *id_hash, int64_t idle_cutoff,
+sqlite_session_get(struct store *st, struct arena *ar, const char *id_hash, int64_t idle_cutoff,
     int64_t *user_id, const char **csrf, int64_t *last_seen)
 {
 	static const char sql[] = "SELECT user_id, csrf, last_seen FROM sessions WHERE id_hash = ?";
@@ -229,7 +229,7 @@ store_session_get(struct store *st, struct arena *ar, const char *id_hash, int64
 }
 
 enum dl_err
-store_session_touch(struct store *st, const char *id_hash, int64_t now)
+sqlite_session_touch(struct store *st, const char *id_hash, int64_t now)
 {
 	sqlite3_stmt *s = sqlite_stmt(st, "UPDATE sessions SET last_seen = ? WHERE id_hash = ?");
 
@@ -241,7 +241,7 @@ store_session_touch(struct store *st, const char *id_hash, int64_t now)
 }
 
 enum dl_err
-store_session_delete(struct store *st, const char *id_hash)
+sqlite_session_delete(struct store *st, const char *id_hash)
 {
 	sqlite3_stmt *s = sqlite_stmt(st, "DELETE FROM sessions WHERE id_hash = ?");
 
@@ -252,7 +252,7 @@ store_session_delete(struct store *st, const char *id_hash)
 }
 
 enum dl_err
-store_sessions_delete_user(struct store *st, int64_t user_id, const char *keep_hash)
+sqlite_sessions_delete_user(struct store *st, int64_t user_id, const char *keep_hash)
 {
 	sqlite3_stmt *s = sqlite_stmt(st, "DELETE FROM sessions WHERE user_id = ? AND id_hash <> ?");
 
@@ -266,7 +266,7 @@ store_sessions_delete_user(struct store *st, int64_t user_id, const char *keep_h
 /* ---- password links ---- */
 
 enum dl_err
-store_pwtoken_put(struct store *st, const char *token_hash, int64_t user_id, int64_t expires)
+sqlite_pwtoken_put(struct store *st, const char *token_hash, int64_t user_id, int64_t expires)
 {
 	static const char sql[] = "INSERT INTO password_tokens (token_hash, user_id, expires) VALUES (?, ?, ?)";
 	sqlite3_stmt *s = sqlite_stmt(st, sql);
@@ -280,7 +280,7 @@ store_pwtoken_put(struct store *st, const char *token_hash, int64_t user_id, int
 }
 
 enum dl_err
-store_pwtoken_use(struct store *st, const char *token_hash, int64_t now, int64_t *user_id)
+sqlite_pwtoken_use(struct store *st, const char *token_hash, int64_t now, int64_t *user_id)
 {
 	/* One UPDATE decides: two requests with the same token cannot both win. */
 	static const char sql[] = "UPDATE password_tokens SET used = 1 "
@@ -295,7 +295,7 @@ store_pwtoken_use(struct store *st, const char *token_hash, int64_t now, int64_t
 }
 
 int
-store_pwtoken_valid(struct store *st, const char *token_hash, int64_t now)
+sqlite_pwtoken_valid(struct store *st, const char *token_hash, int64_t now)
 {
 	static const char sql[] = "SELECT 1 FROM password_tokens "
 	    "WHERE token_hash = ? AND used = 0 AND expires > ?";
@@ -314,7 +314,7 @@ store_pwtoken_valid(struct store *st, const char *token_hash, int64_t now)
 /* ---- failed logins ---- */
 
 enum dl_err
-store_login_failure_add(struct store *st, const char *account, int64_t now)
+sqlite_login_failure_add(struct store *st, const char *account, int64_t now)
 {
 	sqlite3_stmt *s = sqlite_stmt(st, "INSERT INTO login_failures (account, at) VALUES (?, ?)");
 
@@ -326,7 +326,7 @@ store_login_failure_add(struct store *st, const char *account, int64_t now)
 }
 
 int64_t
-store_login_failures(struct store *st, const char *account, int64_t since, int64_t *oldest)
+sqlite_login_failures(struct store *st, const char *account, int64_t since, int64_t *oldest)
 {
 	static const char sql[] = "SELECT count(*), coalesce(min(at), 0) FROM login_failures "
 	    "WHERE account = ? AND at >= ?";
@@ -347,7 +347,7 @@ store_login_failures(struct store *st, const char *account, int64_t since, int64
 }
 
 enum dl_err
-store_login_failures_clear(struct store *st, const char *account)
+sqlite_login_failures_clear(struct store *st, const char *account)
 {
 	sqlite3_stmt *s = sqlite_stmt(st, "DELETE FROM login_failures WHERE account = ?");
 
@@ -360,7 +360,7 @@ store_login_failures_clear(struct store *st, const char *account)
 /* ---- drafts ---- */
 
 int64_t
-store_article_id(struct store *st, const char *uri)
+sqlite_article_id(struct store *st, const char *uri)
 {
 	sqlite3_stmt *s = sqlite_stmt(st, "SELECT id FROM articles WHERE uri = ?");
 	int64_t id = 0;
@@ -374,7 +374,7 @@ store_article_id(struct store *st, const char *uri)
 }
 
 enum dl_err
-store_article_get_id(struct store *st, struct arena *ar, int64_t id, struct dl_article *out)
+sqlite_article_get_id(struct store *st, struct arena *ar, int64_t id, struct dl_article *out)
 {
 	const char *uri = NULL;
 	enum dl_err e;
@@ -386,7 +386,7 @@ store_article_get_id(struct store *st, struct arena *ar, int64_t id, struct dl_a
 }
 
 enum dl_err
-store_draft_get(struct store *st, struct arena *ar, int64_t article, struct dl_draft *out)
+sqlite_draft_get(struct store *st, struct arena *ar, int64_t article, struct dl_draft *out)
 {
 	struct row_iti r;
 	enum dl_err e;
@@ -402,7 +402,7 @@ store_draft_get(struct store *st, struct arena *ar, int64_t article, struct dl_d
 }
 
 enum dl_err
-store_draft_put(struct store *st, int64_t article, const struct dl_draft *d)
+sqlite_draft_put(struct store *st, int64_t article, const struct dl_draft *d)
 {
 	static const char sql[] = "INSERT INTO newsroom_articles (article, owner, markdown, publish_at) "
 	    "VALUES (?1, ?2, ?3, ?4) ON CONFLICT (article) DO UPDATE SET owner = ?2, markdown = ?3, "
@@ -419,7 +419,7 @@ store_draft_put(struct store *st, int64_t article, const struct dl_draft *d)
 }
 
 enum dl_err
-store_newsroom_list(struct store *st, struct arena *ar, int status, int64_t owner,
+sqlite_newsroom_list(struct store *st, struct arena *ar, int status, int64_t owner,
     const char *lang, size_t offset, size_t limit, struct dl_article_list *out)
 {
 	static const char count_sql[] = "SELECT count(*) FROM articles a "
@@ -484,7 +484,7 @@ store_newsroom_list(struct store *st, struct arena *ar, int status, int64_t owne
 }
 
 enum dl_err
-store_due_articles(struct store *st, struct arena *ar, int64_t now, size_t max, int64_t **ids,
+sqlite_due_articles(struct store *st, struct arena *ar, int64_t now, size_t max, int64_t **ids,
     size_t *n)
 {
 	static const char sql[] = "SELECT a.id FROM articles a JOIN newsroom_articles n ON n.article = a.id "
@@ -508,7 +508,7 @@ store_due_articles(struct store *st, struct arena *ar, int64_t now, size_t max, 
 /* ---- revisions ---- */
 
 enum dl_err
-store_revision_add(struct store *st, int64_t article, int64_t user_id, int64_t at,
+sqlite_revision_add(struct store *st, int64_t article, int64_t user_id, int64_t at,
     const char *fields)
 {
 	static const char sql[] = "INSERT INTO revisions (article, user_id, at, fields) VALUES (?, ?, ?, ?)";
@@ -538,7 +538,7 @@ fill_revision(struct arena *ar, sqlite3_stmt *s, void *o)
 }
 
 enum dl_err
-store_revisions(struct store *st, struct arena *ar, int64_t article, size_t limit,
+sqlite_revisions(struct store *st, struct arena *ar, int64_t article, size_t limit,
     struct dl_revision **out, size_t *n)
 {
 	static const char sql[] = "SELECT r.id, r.article, r.user_id, r.at, coalesce(u.email, ''), r.fields "
@@ -555,7 +555,7 @@ store_revisions(struct store *st, struct arena *ar, int64_t article, size_t limi
 }
 
 enum dl_err
-store_revision_get(struct store *st, struct arena *ar, int64_t id, struct dl_revision *out)
+sqlite_revision_get(struct store *st, struct arena *ar, int64_t id, struct dl_revision *out)
 {
 	static const char sql[] = "SELECT r.id, r.article, r.user_id, r.at, coalesce(u.email, ''), r.fields "
 	    "FROM revisions r LEFT JOIN users u ON u.id = r.user_id WHERE r.id = ?";
@@ -565,7 +565,7 @@ store_revision_get(struct store *st, struct arena *ar, int64_t id, struct dl_rev
 /* ---- audit ---- */
 
 enum dl_err
-store_audit_add(struct store *st, int64_t user_id, const char *action, const char *target,
+sqlite_audit_add(struct store *st, int64_t user_id, const char *action, const char *target,
     int64_t now)
 {
 	static const char sql[] = "INSERT INTO audit (at, user_id, action, target) VALUES (?, ?, ?, ?)";
@@ -593,7 +593,7 @@ fill_audit(struct arena *ar, sqlite3_stmt *s, void *o)
 }
 
 enum dl_err
-store_audit_list(struct store *st, struct arena *ar, size_t offset, size_t limit,
+sqlite_audit_list(struct store *st, struct arena *ar, size_t offset, size_t limit,
     struct dl_audit **out, size_t *n)
 {
 	static const char sql[] = "SELECT a.at, coalesce(u.email, ''), a.action, a.target FROM audit a "
@@ -613,7 +613,7 @@ store_audit_list(struct store *st, struct arena *ar, size_t offset, size_t limit
 /* ---- corrections ---- */
 
 enum dl_err
-store_correction_add(struct store *st, int64_t article, int64_t user_id, int64_t at,
+sqlite_correction_add(struct store *st, int64_t article, int64_t user_id, int64_t at,
     const char *note)
 {
 	static const char sql[] = "INSERT INTO corrections (article, at, user_id, note) VALUES (?, ?, ?, ?)";
@@ -641,7 +641,7 @@ fill_correction(struct arena *ar, sqlite3_stmt *s, void *o)
 }
 
 enum dl_err
-store_corrections(struct store *st, struct arena *ar, int64_t article, struct dl_correction **out,
+sqlite_corrections(struct store *st, struct arena *ar, int64_t article, struct dl_correction **out,
     size_t *n)
 {
 	static const char sql[] = "SELECT at, note FROM corrections WHERE article = ? ORDER BY at, id LIMIT 100";
@@ -655,7 +655,7 @@ store_corrections(struct store *st, struct arena *ar, int64_t article, struct dl
 }
 
 enum dl_err
-store_article_get_any(struct store *st, struct arena *ar, const char *lang, const char *slug,
+sqlite_article_get_any(struct store *st, struct arena *ar, const char *lang, const char *slug,
     struct dl_article *out)
 {
 	sqlite3_stmt *s = sqlite_stmt(st, "SELECT id FROM articles WHERE lang = ? AND slug = ?");
@@ -689,7 +689,7 @@ fill_term(struct arena *ar, sqlite3_stmt *s, void *o)
 }
 
 enum dl_err
-store_terms_list(struct store *st, struct arena *ar, int kind, const char *lang,
+sqlite_terms_list(struct store *st, struct arena *ar, int kind, const char *lang,
     struct dl_term_row **out, size_t *n)
 {
 	static const char sql[] = "SELECT t.id, t.kind, t.lang, t.name, t.slug, "
@@ -758,7 +758,7 @@ put_alias(struct store *st, int kind, const char *lang, const char *slug, int64_
 }
 
 enum dl_err
-store_term_create(struct store *st, int kind, const char *lang, const char *name, int64_t *id)
+sqlite_term_create(struct store *st, int kind, const char *lang, const char *name, int64_t *id)
 {
 	static const char sql[] = "INSERT INTO terms (kind, lang, name, slug) VALUES (?, ?, ?, ?)";
 	struct arena *ar = arena_new(64u << 10);
@@ -792,7 +792,7 @@ out:
 }
 
 enum dl_err
-store_term_rename(struct store *st, int64_t id, const char *name)
+sqlite_term_rename(struct store *st, int64_t id, const char *name)
 {
 	static const char sql[] = "UPDATE terms SET name = ?, slug = ? WHERE id = ?";
 	struct arena *ar = arena_new(64u << 10);
@@ -841,7 +841,7 @@ out:
 }
 
 enum dl_err
-store_term_merge(struct store *st, int64_t from, int64_t into)
+sqlite_term_merge(struct store *st, int64_t from, int64_t into)
 {
 	struct arena *ar = arena_new(64u << 10);
 	struct dl_term_row a, b;
@@ -875,7 +875,7 @@ out:
 }
 
 enum dl_err
-store_term_alias(struct store *st, struct arena *ar, int kind, const char *lang, const char *slug,
+sqlite_term_alias(struct store *st, struct arena *ar, int kind, const char *lang, const char *slug,
     const char **current)
 {
 	static const char sql[] = "SELECT t.slug FROM term_aliases a JOIN terms t ON t.id = a.term "
@@ -891,7 +891,7 @@ store_term_alias(struct store *st, struct arena *ar, int kind, const char *lang,
 }
 
 enum dl_err
-store_newsroom_prune(struct store *st, int64_t now, int64_t session_cutoff, int64_t failure_cutoff)
+sqlite_newsroom_prune(struct store *st, int64_t now, int64_t session_cutoff, int64_t failure_cutoff)
 {
 	enum dl_err e;
 

@@ -82,7 +82,7 @@ tx_end(struct store *st, int own, enum dl_err e)
 /* ---- outbox ---- */
 
 enum dl_err
-store_outbox_put(struct store *st, const char *kind, const char *env_from, const char *rcpt,
+sqlite_outbox_put(struct store *st, const char *kind, const char *env_from, const char *rcpt,
     const char *data, size_t len, int64_t now, int64_t *id)
 {
 	static const char q_bounce[] = "SELECT bouncing FROM mail_addresses WHERE addr = ?";
@@ -117,7 +117,7 @@ store_outbox_put(struct store *st, const char *kind, const char *env_from, const
 }
 
 enum dl_err
-store_outbox_claim(struct store *st, struct arena *ar, const char *worker, int64_t now,
+sqlite_outbox_claim(struct store *st, struct arena *ar, const char *worker, int64_t now,
     int64_t lease_until, size_t limit, struct dl_outbox_row **out, size_t *n)
 {
 	static const char q_sel[] = "SELECT id, kind, env_from, rcpt, data, attempts, created, due "
@@ -201,7 +201,7 @@ out:
 }
 
 enum dl_err
-store_outbox_sent(struct store *st, int64_t id, const char *worker, int64_t now)
+sqlite_outbox_sent(struct store *st, int64_t id, const char *worker, int64_t now)
 {
 	static const char q[] = "UPDATE outbox SET state = 'sent', sent_at = ?, data = X'', "
 	    "error = '' WHERE id = ? AND worker = ?";
@@ -216,7 +216,7 @@ store_outbox_sent(struct store *st, int64_t id, const char *worker, int64_t now)
 }
 
 enum dl_err
-store_outbox_retry(struct store *st, int64_t id, const char *worker, int64_t due, const char *error)
+sqlite_outbox_retry(struct store *st, int64_t id, const char *worker, int64_t due, const char *error)
 {
 	static const char q[] = "UPDATE outbox SET state = 'queued', due = ?, lease_until = 0, "
 	    "error = ? WHERE id = ? AND worker = ?";
@@ -232,7 +232,7 @@ store_outbox_retry(struct store *st, int64_t id, const char *worker, int64_t due
 }
 
 enum dl_err
-store_outbox_fail(struct store *st, int64_t id, const char *worker, int64_t now, const char *error,
+sqlite_outbox_fail(struct store *st, int64_t id, const char *worker, int64_t now, const char *error,
     int permanent, unsigned bounce_limit)
 {
 	static const char q[] = "UPDATE outbox SET state = 'failed', error = ?, lease_until = 0 "
@@ -271,7 +271,7 @@ out:
 }
 
 enum dl_err
-store_outbox_list(struct store *st, struct arena *ar, const char *state, size_t offset,
+sqlite_outbox_list(struct store *st, struct arena *ar, const char *state, size_t offset,
     size_t limit, struct dl_outbox_row **out, size_t *n)
 {
 	static const char q[] = "SELECT id, kind, env_from, rcpt, size, state, attempts, created, due, "
@@ -312,7 +312,7 @@ store_outbox_list(struct store *st, struct arena *ar, const char *state, size_t 
 }
 
 enum dl_err
-store_outbox_counts(struct store *st, int64_t counts[4])
+sqlite_outbox_counts(struct store *st, int64_t counts[4])
 {
 	static const char q[] = "SELECT state, COUNT(*) FROM outbox GROUP BY state";
 	static const char *const names[] = { "queued", "sending", "sent", "failed" };
@@ -334,7 +334,7 @@ store_outbox_counts(struct store *st, int64_t counts[4])
 }
 
 enum dl_err
-store_bounces(struct store *st, struct arena *ar, size_t offset, size_t limit,
+sqlite_bounces(struct store *st, struct arena *ar, size_t offset, size_t limit,
     struct dl_bounce **out, size_t *n)
 {
 	static const char q[] = "SELECT addr, failures, bouncing, error, updated FROM mail_addresses "
@@ -368,7 +368,7 @@ store_bounces(struct store *st, struct arena *ar, size_t offset, size_t limit,
 /* ---- newsletters ---- */
 
 enum dl_err
-store_newsletter_add(struct store *st, const struct dl_newsletter *nl, int64_t *id)
+sqlite_newsletter_add(struct store *st, const struct dl_newsletter *nl, int64_t *id)
 {
 	static const char q[] = "INSERT INTO newsletters (kind, lang, name, description, term_kind, "
 	    "term_slug) VALUES (?, ?, ?, ?, ?, ?)";
@@ -391,7 +391,7 @@ store_newsletter_add(struct store *st, const struct dl_newsletter *nl, int64_t *
 }
 
 enum dl_err
-store_newsletters(struct store *st, struct arena *ar, const char *lang, struct dl_newsletter **out,
+sqlite_newsletters(struct store *st, struct arena *ar, const char *lang, struct dl_newsletter **out,
     size_t *n)
 {
 	static const char q[] = "SELECT id, kind, lang, name, description, term_kind, term_slug "
@@ -465,7 +465,7 @@ set_choices(struct store *st, int64_t id, const int64_t *nl, size_t n_nl, const 
 }
 
 enum dl_err
-store_subscriber_request(struct store *st, const char *email, const char *lang,
+sqlite_subscriber_request(struct store *st, const char *email, const char *lang,
     const char *frequency, const int64_t *newsletters, size_t n_newsletters, int64_t nonce,
     int64_t now, int64_t *id, int64_t *nonce_out, const char **status_out)
 {
@@ -537,7 +537,7 @@ out:
 }
 
 enum dl_err
-store_subscriber_confirm(struct store *st, int64_t id, int64_t nonce, int64_t now)
+sqlite_subscriber_confirm(struct store *st, int64_t id, int64_t nonce, int64_t now)
 {
 	static const char q_get[] = "SELECT status, nonce FROM subscribers WHERE id = ?";
 	static const char q_upd[] = "UPDATE subscribers SET status = 'active', confirmed = ?1, "
@@ -626,7 +626,7 @@ load_choices(struct store *st, struct arena *ar, struct dl_subscriber *o)
 }
 
 enum dl_err
-store_subscriber_get(struct store *st, struct arena *ar, int64_t id, struct dl_subscriber *out)
+sqlite_subscriber_get(struct store *st, struct arena *ar, int64_t id, struct dl_subscriber *out)
 {
 	static const char q[] = "SELECT " SUB_COLS " FROM subscribers s WHERE s.id = ?";
 	sqlite3_stmt *s = sqlite_stmt(st, q);
@@ -646,7 +646,7 @@ store_subscriber_get(struct store *st, struct arena *ar, int64_t id, struct dl_s
 }
 
 enum dl_err
-store_subscriber_set_prefs(struct store *st, const struct dl_subscriber *sub)
+sqlite_subscriber_set_prefs(struct store *st, const struct dl_subscriber *sub)
 {
 	static const char q[] = "UPDATE subscribers SET lang = ?, frequency = ? "
 	    "WHERE id = ? AND status = 'active'";
@@ -676,7 +676,7 @@ out:
 }
 
 enum dl_err
-store_subscriber_leave(struct store *st, int64_t id, int64_t now)
+sqlite_subscriber_leave(struct store *st, int64_t id, int64_t now)
 {
 	static const char q[] = "UPDATE subscribers SET status = 'left', nonce = 0 WHERE id = ?";
 	enum dl_err e;
@@ -697,7 +697,7 @@ out:
 }
 
 enum dl_err
-store_subscriber_import(struct store *st, const char *email, const char *lang,
+sqlite_subscriber_import(struct store *st, const char *email, const char *lang,
     const char *frequency, int64_t now, int64_t *id)
 {
 	static const char q_ins[] = "INSERT INTO subscribers (email, lang, frequency, status, created, "
@@ -729,7 +729,7 @@ store_subscriber_import(struct store *st, const char *email, const char *lang,
 }
 
 enum dl_err
-store_subscribers_due(struct store *st, struct arena *ar, const char *frequency, int64_t slot,
+sqlite_subscribers_due(struct store *st, struct arena *ar, const char *frequency, int64_t slot,
     int64_t after, size_t limit, struct dl_subscriber **out, size_t *n)
 {
 	static const char q[] = "SELECT " SUB_COLS " FROM subscribers s WHERE s.status = 'active' "
@@ -762,7 +762,7 @@ store_subscribers_due(struct store *st, struct arena *ar, const char *frequency,
 }
 
 enum dl_err
-store_subscriber_digest_done(struct store *st, int64_t id, int64_t slot, int64_t cutoff)
+sqlite_subscriber_digest_done(struct store *st, int64_t id, int64_t slot, int64_t cutoff)
 {
 	static const char q[] = "UPDATE subscribers SET last_slot = ?1, "
 	    "last_digest = CASE WHEN ?2 > 0 THEN ?2 ELSE last_digest END WHERE id = ?3";
@@ -777,7 +777,7 @@ store_subscriber_digest_done(struct store *st, int64_t id, int64_t slot, int64_t
 }
 
 enum dl_err
-store_subscribers_list(struct store *st, struct arena *ar, size_t offset, size_t limit,
+sqlite_subscribers_list(struct store *st, struct arena *ar, size_t offset, size_t limit,
     struct dl_subscriber **out, size_t *n, int64_t *total)
 {
 	static const char q[] = "SELECT " SUB_COLS " FROM subscribers s ORDER BY s.id LIMIT ? OFFSET ?";
@@ -809,7 +809,7 @@ store_subscribers_list(struct store *st, struct arena *ar, size_t offset, size_t
 }
 
 enum dl_err
-store_terms_used(struct store *st, struct arena *ar, enum dl_term_kind kind, const char *lang,
+sqlite_terms_used(struct store *st, struct arena *ar, enum dl_term_kind kind, const char *lang,
     size_t limit, struct dl_term **out, size_t *n)
 {
 	static const char q[] = "SELECT t.name, t.slug FROM terms t JOIN article_terms x ON x.term = t.id "

@@ -23,7 +23,7 @@ id_of(struct store *st, const char *uri)
 }
 
 enum dl_err
-store_related_put(struct store *st, const char *uri, const struct dl_related *items, size_t n)
+sqlite_related_put(struct store *st, const char *uri, const struct dl_related *items, size_t n)
 {
 	static const char del[] = "DELETE FROM related WHERE article = ?";
 	static const char ins[] = "INSERT INTO related (article, rank, related_uri, score) VALUES (?, ?, ?, ?)";
@@ -61,7 +61,7 @@ store_related_put(struct store *st, const char *uri, const struct dl_related *it
 }
 
 enum dl_err
-store_related_get(struct store *st, struct arena *ar, const char *uri, struct dl_related **out,
+sqlite_related_get(struct store *st, struct arena *ar, const char *uri, struct dl_related **out,
     size_t *n)
 {
 	static const char sql[] = "SELECT r.related_uri, r.score FROM related r "
@@ -109,7 +109,7 @@ out:
 }
 
 enum dl_err
-store_related_override_set(struct store *st, const char *uri, const char *other,
+sqlite_related_override_set(struct store *st, const char *uri, const char *other,
     enum dl_related_override kind)
 {
 	static const char del[] = "DELETE FROM related_overrides WHERE article_uri = ? AND other_uri = ?";
@@ -137,7 +137,7 @@ store_related_override_set(struct store *st, const char *uri, const char *other,
 }
 
 enum dl_err
-store_related_overrides(struct store *st, struct arena *ar, const char *uri, const char ***others,
+sqlite_related_overrides(struct store *st, struct arena *ar, const char *uri, const char ***others,
     enum dl_related_override **kinds, size_t *n)
 {
 	static const char sql[] = "SELECT other_uri, kind FROM related_overrides WHERE article_uri = ? "
@@ -174,7 +174,7 @@ store_related_overrides(struct store *st, struct arena *ar, const char *uri, con
 /* ---- the engine's saved state ---- */
 
 enum dl_err
-store_related_state_put(struct store *st, const char *name, const void *data, size_t len)
+sqlite_related_state_put(struct store *st, const char *name, const void *data, size_t len)
 {
 	static const char sql[] = "INSERT OR REPLACE INTO related_state (name, data) VALUES (?, ?)";
 	sqlite3_stmt *s = sqlite_stmt(st, sql);
@@ -223,7 +223,7 @@ state_open(struct store *st, const char *name, sqlite3_blob **out)
 }
 
 enum dl_err
-store_related_state_get(struct store *st, const char *name, void **data, size_t *len)
+sqlite_related_state_get(struct store *st, const char *name, void **data, size_t *len)
 {
 	sqlite3_blob *b;
 	enum dl_err e;
@@ -250,7 +250,7 @@ store_related_state_get(struct store *st, const char *name, void **data, size_t 
 }
 
 enum dl_err
-store_related_state_each(struct store *st, const char *prefix,
+sqlite_related_state_each(struct store *st, const char *prefix,
     int (*fn)(void *ctx, const char *name, const void *data, size_t len), void *ctx)
 {
 	static const char sql[] = "SELECT name, data FROM related_state WHERE substr(name, 1, ?) = ? "
@@ -276,7 +276,7 @@ store_related_state_each(struct store *st, const char *prefix,
 }
 
 enum dl_err
-store_related_state_clear(struct store *st)
+sqlite_related_state_clear(struct store *st)
 {
 	static const char sql[] = "DELETE FROM related_state";
 	sqlite3_stmt *s = sqlite_stmt(st, sql);
@@ -290,7 +290,7 @@ store_related_state_clear(struct store *st)
 }
 
 enum dl_err
-store_related_state_read(struct store *st, const char *name, const size_t *offsets, size_t n,
+sqlite_related_state_read(struct store *st, const char *name, const size_t *offsets, size_t n,
     size_t len, void *buf)
 {
 	sqlite3_blob *b;

@@ -432,7 +432,7 @@ rebuild_in_tx(struct store *st, int64_t *n)
 }
 
 enum dl_err
-store_search_rebuild(struct store *st, int64_t *n)
+sqlite_search_rebuild(struct store *st, int64_t *n)
 {
 	enum dl_err e;
 
@@ -984,7 +984,7 @@ out:
 }
 
 enum dl_err
-store_search(struct store *st, struct arena *ar, const struct dl_search *q, size_t offset,
+sqlite_search(struct store *st, struct arena *ar, const struct dl_search *q, size_t offset,
     size_t limit, struct dl_article_list *out, int *exact)
 {
 	struct buf expr = BUF_INIT(SEARCH_EXPR_MAX);
@@ -1057,7 +1057,7 @@ out:
 }
 
 enum dl_err
-store_search_langs(struct store *st, struct arena *ar, const struct dl_search *q,
+sqlite_search_langs(struct store *st, struct arena *ar, const struct dl_search *q,
     struct dl_search_lang **out, size_t *n)
 {
 	struct buf expr = BUF_INIT(SEARCH_EXPR_MAX);

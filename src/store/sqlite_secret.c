@@ -33,7 +33,7 @@ secret_read(struct store *st, unsigned char key[SECRET_BYTES])
 }
 
 enum dl_err
-store_secret(struct store *st, unsigned char key[32])
+sqlite_secret(struct store *st, unsigned char key[32])
 {
 	static const char ins[] = "INSERT INTO secrets (name, value) VALUES (?, ?)";
 	unsigned char k[SECRET_BYTES];

@@ -8,6 +8,10 @@
  * from the arena the caller passes, and lives as long as that arena. Inputs
  * are only read, never kept.
  *
+ * Two engines stand behind it (src/store/store_ops.h): SQLite
+ * (src/store/sqlite*.c) for a file, PostgreSQL (src/store/pg*.c) for a
+ * libpq URI, so that several dateline nodes can share one database.
+ *
  * Threads: a struct store may be used from many threads at once; each thread
  * gets its own connection inside.
  *
@@ -76,7 +80,8 @@ struct dl_filter {
 };
 
 /* Opens (creating if needed) the database named by `dsn`: a file path for
- * SQLite. Runs pending migrations. On failure returns an error and writes a
+ * SQLite; a libpq connection URI (postgresql://... or postgres://...) for
+ * PostgreSQL, whose database must exist. Runs pending migrations. On failure returns an error and writes a
  * sentence for the user into `msg` (e.g. "x.db is not a dateline database").
  * The caller frees the store with store_close(). */
 enum dl_err store_open(const char *dsn, struct store **out, char *msg, size_t msglen) DL_WUR;
@@ -154,6 +159,56 @@ void store_touch(struct store *st);
 
 /* Number of articles (all statuses). */
 int64_t store_article_count(struct store *st);
+
+/* The engine's name: "sqlite" or "postgresql". */
+const char *store_engine(struct store *st);
+
+/* ---- Several nodes on one database ----
+ *
+ * Jobs that must run once across every node sharing the database. */
+enum dl_store_lock { DL_LOCK_SCHEDULER = 1, DL_LOCK_DIGESTS = 2 };
+
+/* 1 when this thread now holds `lock` (until store_unlock() or until the
+ * process dies), 0 when another node or thread holds it. On SQLite,
+ * which one process serves, it is an in-process lock. */
+int store_lock_try(struct store *st, enum dl_store_lock lock);
+void store_unlock(struct store *st, enum dl_store_lock lock);
+
+/* Waits until every live node sharing the database has seen this node's
+ * writes so far (its store_generation() moved past them), at most
+ * timeout_ms. DL_ERR_IO on timeout. On SQLite it returns at once: other
+ * processes on the file see writes within a second by themselves. Used
+ * after a retraction, so that its acknowledgement means every node
+ * stopped serving the article. */
+enum dl_err store_sync(struct store *st, int timeout_ms) DL_WUR;
+
+/* ---- Whole-site copy between engines (dateline migrate) ----
+ *
+ * Tables are copied row by row as values; both engines keep the same
+ * table and column names (store_tables lists them in an order that
+ * satisfies foreign keys). The search index is not copied but rebuilt. */
+enum dl_value_type { DL_V_NULL, DL_V_INT, DL_V_REAL, DL_V_TEXT, DL_V_BLOB };
+struct dl_value {
+	enum dl_value_type type;
+	int64_t i;
+	double r;
+	const void *p;            /* text (not NUL-terminated) or blob */
+	size_t len;
+};
+extern const char *const store_tables[];
+extern const size_t store_n_tables;
+/* Calls fn for every row of `table` in primary-key order; stops early on
+ * non-zero (DL_OK). Values live until fn returns. */
+enum dl_err store_table_each(struct store *st, const char *table,
+    int (*fn)(void *ctx, size_t n, const char *const *cols, const struct dl_value *vals),
+    void *ctx) DL_WUR;
+/* Inserts one row (inside store_begin()/store_commit()). */
+enum dl_err store_table_put(struct store *st, const char *table, size_t n,
+    const char *const *cols, const struct dl_value *vals) DL_WUR;
+enum dl_err store_table_count(struct store *st, const char *table, int64_t *n) DL_WUR;
+/* After a copy: moves id sequences past the copied ids, rebuilds the
+ * search index, bumps the generation. */
+enum dl_err store_copy_finish(struct store *st) DL_WUR;
 
 /* ---- See-also lists and editor overrides (src/store/sqlite_related.c) ---- */
 

@@ -1,0 +1,54 @@
+/* store.c - store.h's door: picks the engine by the DSN and passes every
+ * call to it (the table of src/store/store_ops.h). */
+#include <string.h>
+#include "store/store_ops.h"
+
+/* Tables a whole-site copy moves, parents before children. The search
+ * index is rebuilt instead, and meta (the generation) belongs to each
+ * database. */
+const char *const store_tables[] = {
+	"articles", "terms", "article_terms", "term_aliases", "corrections",
+	"related", "related_overrides", "related_state", "secrets",
+	"users", "sessions", "password_tokens", "login_failures",
+	"newsroom_articles", "revisions", "audit",
+	"mail_addresses", "newsletters", "subscribers", "subscriber_newsletters",
+	"subscriber_terms", "outbox",
+};
+const size_t store_n_tables = sizeof store_tables / sizeof store_tables[0];
+
+/* A libpq connection URI or keyword/value string selects PostgreSQL;
+ * anything else names a SQLite file. */
+static int
+is_postgres(const char *dsn)
+{
+	return strncmp(dsn, "postgresql://", 13) == 0 || strncmp(dsn, "postgres://", 11) == 0 ||
+	    strncmp(dsn, "dbname=", 7) == 0 || strncmp(dsn, "host=", 5) == 0;
+}
+
+enum dl_err
+store_open(const char *dsn, struct store **out, char *msg, size_t msglen)
+{
+	if (dsn && is_postgres(dsn))
+		return pg_open(dsn, out, msg, msglen);
+	return sqlite_open(dsn, out, msg, msglen);
+}
+
+void
+store_close(struct store *st)
+{
+	if (st)
+		st->ops->close(st);
+}
+
+const char *
+store_engine(struct store *st)
+{
+	return st->ops->engine;
+}
+
+#define PASS(ret, name, params, args) \
+	ret store_##name params { return st->ops->name args; }
+#define PASS_VOID(ret, name, params, args) \
+	ret store_##name params { st->ops->name args; }
+STORE_OPS(PASS)
+STORE_OPS_VOID(PASS_VOID)
