@@ -27,7 +27,9 @@ STORE_OPS(STORE_OPS_DECL_pg)
 STORE_OPS_VOID(STORE_OPS_DECL_pg)
 
 /* The numbered steps in PostgreSQL's dialect (pg_migrate.c); as many as
- * store_migrations. */
+ * store_migrations. Step 6, the search index, is pg_search_schema
+ * (pg_search.c). */
+extern const char pg_search_schema[];
 extern const char *const pg_migrations[];
 extern const int pg_n_migrations;
 

@@ -31,3 +31,5 @@ pg_search_reindex_term(struct store *st, int64_t term)
 {
 	return DL_ERR_UNSUPPORTED;
 }
+
+const char pg_search_schema[] = "SELECT 1";
