@@ -7,7 +7,10 @@
 #      with 1 and then 2 worker processes; ratios dateline/nginx;
 #   3. render time with the page cache off (--no-cache): 1,000 sequential GETs
 #      of different article pages over one keep-alive connection, p50/p99;
-#   4. the server's resident memory (VmRSS) with every article loaded.
+#   4. the server's resident memory (VmRSS) with every article loaded;
+#   5. bench/pg.sh (the same site on SQLite and PostgreSQL side by side:
+#      uncached render and search p50/p99), then bench/related.sh,
+#      bench/search.sh and bench/newsletter.sh.
 # Environment: SHARED_DIR (default ../shared), BUILD (default build),
 # BENCH_SECONDS (wrk duration per run, default 10), BENCH_RENDER_N (1000),
 # DATELINE_BIN (benchmark this binary instead of building $BUILD/dateline).
@@ -254,10 +257,11 @@ echo "dateline/nginx:    1w ${r1p}x plain, ${r1g}x gzip; 2w ${r2p}x plain, ${r2g
 echo "render, no cache:  p50 ${p50:-n/a} ms, p99 ${p99:-n/a} ms ($render_n GETs, loopback HTTP included)"
 echo "memory (VmRSS):    $(mb "$dl_rss_kb") cached, $(mb "$nc_rss_kb") no-cache"
 
-# --- the other benchmarks, each printing its own figures ---
-for b in bench/related.sh bench/search.sh bench/newsletter.sh; do
+# --- the other benchmarks, each printing its own figures (bench/pg.sh
+# serves the SQLite database imported above beside a PostgreSQL one) ---
+for b in bench/pg.sh bench/related.sh bench/search.sh bench/newsletter.sh; do
 	[ -x "$b" ] || continue
 	echo
 	echo "== $b"
-	"$b" || echo "$b: failed (exit $?)"
+	BENCH_SQLITE_DB=$db BENCH_SQLITE_IMPORT_S=$import_s "$b" || echo "$b: failed (exit $?)"
 done

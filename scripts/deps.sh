@@ -35,6 +35,13 @@ if [ "${DEPS_TEST:-0}" = 1 ]; then
 	py=/usr/bin/python3; [ -x "$py" ] || py=python3
 	"$py" -c 'import aiosmtpd' 2>/dev/null || need="$need python3-aiosmtpd"
 	"$py" -c 'import jsonschema' 2>/dev/null || need="$need python3-jsonschema"
+	"$py" -c 'import psycopg2' 2>/dev/null || need="$need python3-psycopg2"
+fi
+# PostgreSQL's server (initdb, pg_ctl: scripts/pg.sh starts a private one
+# for the tests and benchmarks) and its client programs (psql)
+if [ "${DEPS_TEST:-0}" = 1 ] || [ "${DEPS_BENCH:-0}" = 1 ]; then
+	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need="$need postgresql"
+	command -v psql >/dev/null 2>&1 || need="$need postgresql-client"
 fi
 if [ "${DEPS_BENCH:-0}" = 1 ]; then
 	command -v nginx >/dev/null 2>&1 || need="$need nginx-light"

@@ -6,7 +6,12 @@
 #   3. the cmocka unit tests of both builds (scripts/unit.sh);
 #   4. every tests/http/test_*.py against both binaries (DATELINE_BIN);
 #      a sanitizer report in a server log fails the test (harness.py);
-#   5. the browser tests (tests/browser, headless Debian chromium).
+#   5. the same unit tests (both builds) and HTTP tests (normal binary)
+#      again on PostgreSQL: one private server (scripts/pg.sh) for the run,
+#      DATELINE_TEST_PG set to its URI, so that every test database is a
+#      fresh PostgreSQL database there (tests/unit/unit_db.h, harness.py);
+#      labelled "pg";
+#   6. the browser tests (tests/browser, headless Debian chromium).
 # Every runner closes with "N passed, N failed[, N skipped]"; this script
 # adds them up into one closing line and exits non-zero when a test failed,
 # a runner crashed or a build broke.
@@ -36,12 +41,20 @@ python=/usr/bin/python3
 
 mkdir -p "$TEST_OUTPUT"
 logs=$(mktemp -d "${TMPDIR:-/tmp}/dateline-test.XXXXXX")
-trap 'rm -rf "$logs"' EXIT
+pgdir=""
+cleanup() {
+	[ -n "$pgdir" ] && bash scripts/pg.sh stop "$pgdir"
+	rm -rf "$logs"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
 
 total_p=0 total_f=0 total_s=0
 timings=()
 t_all=$(date +%s.%N)
 
+# abspath PATH: PATH from the project root, unless it is absolute
+abspath() { case $1 in /*) echo "$1" ;; *) echo "$root/$1" ;; esac; }
 elapsed() { awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }'; }
 
 # tally NAME LOG RC SECONDS: adds the last "N passed, N failed[, N skipped]"
@@ -111,9 +124,27 @@ normal_ok=0 asan_ok=0
 build normal "$build" && normal_ok=1
 build asan "$asan" SANITIZE="$sanitize" CFLAGS="-O1 -g" && asan_ok=1
 
+# --- one PostgreSQL server for the "pg" runs (a database per test) ---
+pg_uri=""
+if [ $normal_ok = 1 ] || [ $asan_ok = 1 ]; then
+	echo "== postgresql (scripts/pg.sh)"
+	pgdir=$(mktemp -d /tmp/dateline-pg.XXXXXX)
+	if pg_uri=$(bash scripts/pg.sh start "$pgdir" 2>"$logs/pg.log"); then
+		echo "postgresql: $pg_uri"
+	else
+		echo "FAIL postgresql: scripts/pg.sh start failed; the pg runs are not done:"
+		sed 's/^/    /' "$logs/pg.log"
+		total_f=$((total_f + 1))
+		pg_uri=""
+	fi
+fi
+
 # --- unit tests (cmocka) ---
 [ $normal_ok = 1 ] && suite "unit ($build)" scripts/unit.sh "$build"
+[ -n "$pg_uri" ] && suite "unit pg ($build)" env DATELINE_TEST_PG="$pg_uri" scripts/unit.sh "$build"
 [ $asan_ok = 1 ] && suite "unit ($asan)" env "${san_env[@]}" scripts/unit.sh "$asan"
+[ $asan_ok = 1 ] && [ -n "$pg_uri" ] &&
+	suite "unit pg ($asan)" env "${san_env[@]}" DATELINE_TEST_PG="$pg_uri" scripts/unit.sh "$asan"
 
 # --- HTTP black-box tests, against both binaries ---
 shopt -s nullglob
@@ -128,7 +159,7 @@ http_all() {
 	for f in "${http_tests[@]}"; do
 		name=$(basename "$f" .py)
 		t=$(date +%s.%N)
-		env "$@" DATELINE_BIN="$root/$bin" \
+		env "$@" DATELINE_BIN="$(abspath "$bin")" \
 			timeout -k 10 "$http_timeout" "$python" "$f" \
 			>"$logs/http-$tag-$name.log" 2>&1
 		echo $? >"$logs/http-$tag-$name.rc"
@@ -141,8 +172,12 @@ if [ ${#http_tests[@]} -eq 0 ]; then
 else
 	t_http=$(date +%s.%N)
 	pids=()
+	# the pg run follows the normal one, while the (slower) asan one runs
 	if [ $normal_ok = 1 ]; then
-		http_all "$build/dateline" normal &
+		{
+			http_all "$build/dateline" normal
+			[ -n "$pg_uri" ] && http_all "$build/dateline" pg DATELINE_TEST_PG="$pg_uri"
+		} &
 		pids+=($!)
 		[ "$jobs" -ge 2 ] || wait "${pids[@]}"
 	fi
@@ -151,8 +186,9 @@ else
 		pids+=($!)
 	fi
 	[ ${#pids[@]} -gt 0 ] && wait "${pids[@]}"
-	for tag in normal asan; do
+	for tag in normal pg asan; do
 		[ "$tag" = normal ] && [ $normal_ok = 0 ] && continue
+		[ "$tag" = pg ] && [ -z "$pg_uri" ] && continue
 		[ "$tag" = asan ] && [ $asan_ok = 0 ] && continue
 		for f in "${http_tests[@]}"; do
 			name=$(basename "$f" .py)
@@ -184,13 +220,18 @@ if [ ${#browser_tests[@]} -gt 0 ]; then
 		echo "== browser: skipped, the normal build failed"
 	elif browser_deps; then
 		for t in "${browser_tests[@]}"; do
-			suite "browser $(basename "$t" .mjs)" env DATELINE_BIN="$root/$build/dateline" \
+			suite "browser $(basename "$t" .mjs)" env DATELINE_BIN="$(abspath "$build/dateline")" \
 				timeout -k 10 600 node "$t"
 		done
 	else
 		echo "FAIL browser: npm ci failed"
 		total_f=$((total_f + 1))
 	fi
+fi
+
+if [ -n "$pgdir" ]; then
+	bash scripts/pg.sh stop "$pgdir"
+	pgdir=""
 fi
 
 echo

@@ -8,6 +8,7 @@ int cmd_serve(int argc, char **argv);      /* src/web/cmd_serve.c */
 int cmd_import(int argc, char **argv);     /* src/content/cmd_import.c */
 int cmd_export(int argc, char **argv);     /* src/content/cmd_export.c */
 int cmd_backup(int argc, char **argv);     /* src/store/cmd_backup.c */
+int cmd_migrate(int argc, char **argv);    /* src/store/cmd_migrate.c */
 int cmd_related(int argc, char **argv);    /* src/text/cmd_related.c */
 int cmd_similarity(int argc, char **argv); /* src/text/cmd_related.c */
 int cmd_sanitize(int argc, char **argv);   /* src/content/cmd_sanitize.c */

@@ -12,6 +12,7 @@ static const struct {
 	{ "import", cmd_import, "import --db FILE PATH...    (IPTC ninjs 2.x: JSON lines or an array)" },
 	{ "export", cmd_export, "export --db FILE             (ninjs JSON lines on stdout)" },
 	{ "backup", cmd_backup, "backup --db FILE DEST         (a consistent copy of a live database)" },
+	{ "migrate", cmd_migrate, "migrate --from SRC --to DST   (a whole site between SQLite files and PostgreSQL URIs)" },
 	{ "related", cmd_related, "related --db FILE (--all | URI) [--limit K] [--format jsonl] | --pin A B | --exclude A B | --rebuild" },
 	{ "similarity", cmd_similarity, "similarity --pairs FILE" },
 	{ "sanitize", cmd_sanitize, "sanitize                     (HTML on stdin, allowlist-sanitized HTML on stdout)" },

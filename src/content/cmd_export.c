@@ -56,14 +56,14 @@ cmd_export(int argc, char **argv)
 		else if (strncmp(argv[i], "--db=", 5) == 0)
 			db = argv[i] + 5;
 		else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-			printf("usage: dateline export --db FILE\n");
+			printf("usage: dateline export --db FILE|URI\n");
 			return 0;
 		} else
 			return usage();
 	}
 	if (db == NULL)
 		return usage();
-	if (stat(db, &sb) != 0) {
+	if (!store_dsn_is_postgres(db) && stat(db, &sb) != 0) {
 		fprintf(stderr, "dateline export: %s: %s\n", db, strerror(errno));
 		return 1;
 	}

@@ -146,8 +146,13 @@ run(void *arg)
 		pthread_mutex_unlock(&s->mu);
 		int64_t now = (int64_t)time(NULL);
 
-		if ((e = schedule_run_due(s->st, now, NULL)) != DL_OK)
-			log_error("scheduler: %s", dl_strerror(e));
+		/* Nodes sharing a database publish each due article once: the
+		 * node that does not get the lock skips this tick. */
+		if (store_lock_try(s->st, DL_LOCK_SCHEDULER)) {
+			if ((e = schedule_run_due(s->st, now, NULL)) != DL_OK)
+				log_error("scheduler: %s", dl_strerror(e));
+			store_unlock(s->st, DL_LOCK_SCHEDULER);
+		}
 		if (now - s->pruned >= 60) {
 			s->pruned = now;
 			if ((e = store_newsroom_prune(s->st, now, now - s->idle,

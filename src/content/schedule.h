@@ -32,7 +32,9 @@ void schedule_see_also(struct store *st, const char *uri);
 enum dl_err schedule_run_due(struct store *st, int64_t now, int *n) DL_WUR;
 
 /* Starts the thread that calls schedule_run_due() every `tick_seconds`
- * (and once at start), and about once a minute forgets sessions idle for
+ * (and once at start) when it gets DL_LOCK_SCHEDULER (store.h: of the
+ * nodes sharing a database, one publishes; the others skip that tick),
+ * and about once a minute forgets sessions idle for
  * more than `session_idle_seconds` and stale failed logins and links.
  * NULL when the thread cannot start. */
 struct scheduler *scheduler_start(struct store *st, unsigned tick_seconds,

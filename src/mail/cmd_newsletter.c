@@ -221,15 +221,23 @@ cmd_newsletter(int argc, char **argv)
 		struct newsletter_stats ns;
 		struct timespec t0, t1;
 		size_t k;
+		int locked;
 
+		/* cron on every node sharing a database: the one that gets the
+		 * lock builds the digests */
+		locked = store_lock_try(st, DL_LOCK_DIGESTS);
+		if (!locked)
+			fprintf(stderr, "dateline: another node is building the digests; "
+			    "only delivering here\n");
 		clock_gettime(CLOCK_MONOTONIC, &t0);
-		for (k = 0; k < 2; k++) {
+		for (k = 0; k < 2 && locked; k++) {
 			int64_t slot = now_flag ? now : newsletter_slot(&cfg, freqs[k], now);
 
 			if (slot == 0)
 				continue;
 			if ((e = newsletter_run(st, &cfg, freqs[k], slot, now, &ns)) != DL_OK) {
 				fprintf(stderr, "dateline: %s digests: %s\n", freqs[k], dl_strerror(e));
+				store_unlock(st, DL_LOCK_DIGESTS);
 				goto out;
 			}
 			clock_gettime(CLOCK_MONOTONIC, &t1);
@@ -237,6 +245,8 @@ cmd_newsletter(int argc, char **argv)
 			    freqs[k], ns.subscribers, ns.queued, ns.empty,
 			    (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
 		}
+		if (locked)
+			store_unlock(st, DL_LOCK_DIGESTS);
 		rc = smtp || cfg.mail_smtp[0] ? deliver(st, &cfg, smtp) : 0;
 	} else if (strcmp(sub, "deliver") == 0) {
 		rc = deliver(st, &cfg, smtp);

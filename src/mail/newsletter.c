@@ -495,17 +495,23 @@ scheduler(void *arg)
 	while (!stop) {
 		int64_t now = (int64_t)time(NULL);
 
-		for (i = 0; i < 2; i++) {
-			int64_t slot = newsletter_slot(cfg, freqs[i], now);
-			enum dl_err e;
+		/* Of the nodes sharing the database, the one holding the lock
+		 * runs the digests; the others skip this tick. */
+		if (store_lock_try(svc->site->store, DL_LOCK_DIGESTS)) {
+			for (i = 0; i < 2; i++) {
+				int64_t slot = newsletter_slot(cfg, freqs[i], now);
+				enum dl_err e;
 
-			if (slot == 0)
-				continue;
-			e = newsletter_run(svc->site->store, cfg, freqs[i], slot, now, &ns);
-			if (e != DL_OK)
-				log_error("newsletter: %s run: %s", freqs[i], dl_strerror(e));
-			else if (ns.queued)
-				log_info("newsletter: %s run: %zu digests queued", freqs[i], ns.queued);
+				if (slot == 0)
+					continue;
+				e = newsletter_run(svc->site->store, cfg, freqs[i], slot, now, &ns);
+				if (e != DL_OK)
+					log_error("newsletter: %s run: %s", freqs[i], dl_strerror(e));
+				else if (ns.queued)
+					log_info("newsletter: %s run: %zu digests queued", freqs[i],
+					    ns.queued);
+			}
+			store_unlock(svc->site->store, DL_LOCK_DIGESTS);
 		}
 		pthread_mutex_lock(&svc->mu);
 		if (!svc->stop) {

@@ -70,7 +70,9 @@ enum dl_err newsletter_run(struct store *st, const struct config *cfg, const cha
     int64_t slot, int64_t now, struct newsletter_stats *stats) DL_WUR;
 
 /* The server side: the outbox worker (when an SMTP URL is configured) and
- * the digest scheduler. msg gets a sentence on failure. */
+ * the digest scheduler, which runs only while it holds DL_LOCK_DIGESTS
+ * (store.h: one node of those sharing a database builds the digests).
+ * msg gets a sentence on failure. */
 struct newsletter_service;
 enum dl_err newsletter_service_start(struct site *site, const char *smtp,
     struct newsletter_service **out, char *msg, size_t msglen) DL_WUR;

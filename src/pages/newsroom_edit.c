@@ -13,6 +13,7 @@
 #include <unicode/ucal.h>
 #include <unicode/ustring.h>
 #include "base/i18n.h"
+#include "base/log.h"
 #include "content/markdown.h"
 #include "content/schedule.h"
 #include "content/slug.h"
@@ -572,6 +573,12 @@ apply(struct req *rq, const struct dl_user *u, const struct dl_article *old,
 	if ((e = store_commit(st)) == DL_OK && act == A_PUBLISH && (old == NULL ||
 	    old->status != DL_PUBLISHED))
 		schedule_see_also(st, a.uri);
+	/* The acknowledgement of a retraction means no node serves the page
+	 * any more: wait for the other nodes sharing the database. */
+	if (e == DL_OK && (act == A_RETRACT || act == A_UNPUBLISH) &&
+	    store_sync(st, 2000) != DL_OK)
+		log_warn("newsroom: %s taken down, but not every node confirmed it within 2 s",
+		    a.uri);
 	return e;
 fail:
 	store_rollback(st);

@@ -72,6 +72,11 @@ double pg_real(const PGresult *r, int row, int col);
  * pg_tx_end(st, ok) commits (ok) or rolls back what pg_tx_begin started. */
 enum dl_err pg_tx_begin(struct store *st, int *started) DL_WUR;
 enum dl_err pg_tx_end(struct store *st, int started, int ok) DL_WUR;
+/* (pg.c: inside store_begin() pg_tx_begin() takes a savepoint, so that a
+ * failed call undoes only its own writes and the caller's transaction
+ * goes on, as on SQLite; nested in another pg_tx_begin() it does nothing.
+ * Treat `started` as opaque. Statements are cached by their text, so a
+ * query built in a buffer is prepared once per distinct text.) */
 
 /* Reading article rows (pg_articles.c): a statement selects
  * PG_ARTICLE_COLS from `articles a`, then (when `body`) body_html and
@@ -89,6 +94,9 @@ enum dl_err pg_load_terms(struct store *st, struct arena *ar, struct dl_article 
  * store_generation() moves when the transaction commits (pg_tx_end or
  * store_commit) or at once outside a transaction. */
 enum dl_err pg_bump_generation(struct store *st) DL_WUR;
+/* (It locks meta's generation row until the transaction ends: call it
+ * last in the transaction, so that writers on every node wait there for
+ * the shortest time and never in the opposite order of another lock.) */
 
 /* Search (pg_search.c). Called by pg_article_put() inside its transaction
  * after the row is written: replaces the article's index entry (removes it

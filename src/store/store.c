@@ -18,8 +18,8 @@ const size_t store_n_tables = sizeof store_tables / sizeof store_tables[0];
 
 /* A libpq connection URI or keyword/value string selects PostgreSQL;
  * anything else names a SQLite file. */
-static int
-is_postgres(const char *dsn)
+int
+store_dsn_is_postgres(const char *dsn)
 {
 	return strncmp(dsn, "postgresql://", 13) == 0 || strncmp(dsn, "postgres://", 11) == 0 ||
 	    strncmp(dsn, "dbname=", 7) == 0 || strncmp(dsn, "host=", 5) == 0;
@@ -28,7 +28,7 @@ is_postgres(const char *dsn)
 enum dl_err
 store_open(const char *dsn, struct store **out, char *msg, size_t msglen)
 {
-	if (dsn && is_postgres(dsn))
+	if (dsn && store_dsn_is_postgres(dsn))
 		return pg_open(dsn, out, msg, msglen);
 	return sqlite_open(dsn, out, msg, msglen);
 }

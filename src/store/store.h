@@ -85,6 +85,8 @@ struct dl_filter {
  * sentence for the user into `msg` (e.g. "x.db is not a dateline database").
  * The caller frees the store with store_close(). */
 enum dl_err store_open(const char *dsn, struct store **out, char *msg, size_t msglen) DL_WUR;
+/* 1 when `dsn` names a PostgreSQL database rather than a SQLite file. */
+int store_dsn_is_postgres(const char *dsn);
 void store_close(struct store *st);
 
 /* Schema version after migrations (the number of the last migration run). */

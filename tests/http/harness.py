@@ -6,10 +6,19 @@ Each tests/http/test_*.py file defines test_* functions and ends with
 closing "N passed, N failed, N skipped" line, and exits non-zero on failure.
 
 Environment: DATELINE_BIN (default build/dateline), SHARED_DIR (default
-../shared next to the project), TEST_OUTPUT (default test-output/).
+../shared next to the project), TEST_OUTPUT (default test-output/),
+DATELINE_TEST_PG (a PostgreSQL base URI such as
+postgresql://postgres@127.0.0.1:5432/, from scripts/pg.sh start: every
+database a test makes through new_db() or Server is then a fresh
+PostgreSQL database on that server instead of a SQLite file).
 """
+import atexit
+import contextlib
+import glob
 import http.client
 import os
+import re
+import secrets
 import shutil
 import socket
 import subprocess
@@ -57,6 +66,159 @@ def need_shared(*parts):
     return p
 
 
+# ---- Databases: SQLite files, or PostgreSQL databases under DATELINE_TEST_PG ----
+
+PG_BASE = os.environ.get("DATELINE_TEST_PG") or None
+PG_SH = os.path.join(ROOT, "scripts", "pg.sh")
+_made_dirs = []        # SQLite folders made by new_db(), removed at exit
+_made_pg = []          # PostgreSQL database URIs made by new_db(), dropped at exit
+
+
+def engine():
+    """The store the tests run against: "postgresql" when DATELINE_TEST_PG
+    is set, else "sqlite"."""
+    return "postgresql" if PG_BASE else "sqlite"
+
+
+def is_pg(db):
+    return db.startswith("postgresql://") or db.startswith("postgres://")
+
+
+def need_pg():
+    """Skip with a clear message when PostgreSQL cannot be started here
+    (the server binaries) or queried from Python (psycopg2)."""
+    have = [d for d in glob.glob("/usr/lib/postgresql/*/bin") if os.path.exists(os.path.join(d, "initdb"))]
+    if not have and not shutil.which("pg_config"):
+        raise Skip("needs PostgreSQL's server binaries (Debian's postgresql: initdb, pg_ctl); absent")
+    try:
+        import psycopg2  # noqa: F401
+    except ImportError:
+        raise Skip("needs psycopg2 (Debian's python3-psycopg2) to query PostgreSQL; absent")
+
+
+def need_sqlite(why):
+    """Skip in a PostgreSQL run: the test is about the SQLite file itself."""
+    if PG_BASE:
+        raise Skip("SQLite only: %s" % why)
+
+
+def _pg_admin(base):
+    import psycopg2
+    c = psycopg2.connect(base.rstrip("/") + "/postgres")
+    c.autocommit = True
+    return c
+
+
+def pg_create(base):
+    """A fresh, empty database on the PostgreSQL server at base URI; returns
+    its URI. Dropped at exit (or by pg_drop)."""
+    name = "t_" + secrets.token_hex(6)
+    c = _pg_admin(base)
+    try:
+        c.cursor().execute('CREATE DATABASE "%s"' % name)
+    finally:
+        c.close()
+    uri = base.rstrip("/") + "/" + name
+    _made_pg.append(uri)
+    return uri
+
+
+def pg_drop(uri):
+    """Drops a database made by pg_create (closing its connections)."""
+    base, name = uri.rsplit("/", 1)
+    if uri in _made_pg:
+        _made_pg.remove(uri)
+    assert re.fullmatch(r"t_[0-9a-f]+", name), name
+    try:
+        c = _pg_admin(base)
+    except Exception:
+        return   # the server is gone (a pg_cluster that stopped)
+    try:
+        c.cursor().execute('DROP DATABASE IF EXISTS "%s" WITH (FORCE)' % name)
+    finally:
+        c.close()
+
+
+def new_db(name="site", pg=None):
+    """A database for one test: a fresh SQLite path (NAME.db in a new
+    temporary folder) normally; with DATELINE_TEST_PG set, or with pg (a
+    base URI, e.g. from pg_cluster()), a fresh PostgreSQL database URI.
+    Removed or dropped at exit."""
+    base = pg or PG_BASE
+    if base:
+        return pg_create(base)
+    d = tempfile.mkdtemp(prefix="dateline-db-")
+    _made_dirs.append(d)
+    return os.path.join(d, name + ".db")
+
+
+def query(db, sql, args=()):
+    """Rows of sql (placeholders ?) run on db, a SQLite path or a
+    PostgreSQL URI, as a list of tuples; commits when it writes."""
+    if is_pg(db):
+        import psycopg2
+        c = psycopg2.connect(db)
+        try:
+            cur = c.cursor()
+            cur.execute(sql.replace("%", "%%").replace("?", "%s"), tuple(args))
+            rows = [tuple(bytes(v) if isinstance(v, memoryview) else v for v in r)
+                    for r in cur.fetchall()] if cur.description else []
+            c.commit()
+            return rows
+        finally:
+            c.close()
+    import sqlite3
+    c = sqlite3.connect(db, timeout=10)
+    try:
+        rows = c.execute(sql, args).fetchall()
+        c.commit()
+        return rows
+    finally:
+        c.close()
+
+
+def db_size(db):
+    """Bytes a database takes: the SQLite file and its WAL, or
+    pg_database_size."""
+    if is_pg(db):
+        return query(db, "SELECT pg_database_size(current_database())")[0][0]
+    return os.path.getsize(db) + (os.path.getsize(db + "-wal") if os.path.exists(db + "-wal") else 0)
+
+
+_clusters = []
+
+
+@contextlib.contextmanager
+def pg_cluster():
+    """A private PostgreSQL server (scripts/pg.sh) for a test that needs one
+    whatever engine the run uses; yields its base URI and stops it after."""
+    need_pg()
+    d = tempfile.mkdtemp(prefix="dateline-pg-")
+    p = subprocess.run(["bash", PG_SH, "start", d], capture_output=True, text=True, timeout=120)
+    if p.returncode != 0:
+        subprocess.run(["bash", PG_SH, "stop", d], capture_output=True, timeout=60)
+        raise AssertionError("scripts/pg.sh start failed: %s" % p.stderr)
+    _clusters.append(d)
+    try:
+        yield p.stdout.strip()
+    finally:
+        _clusters.remove(d)
+        subprocess.run(["bash", PG_SH, "stop", d], capture_output=True, timeout=60)
+
+
+@atexit.register
+def _cleanup_dbs():
+    for uri in list(_made_pg):
+        try:
+            pg_drop(uri)
+        except Exception:
+            pass
+    for d in _made_dirs:
+        shutil.rmtree(d, ignore_errors=True)
+    for d in list(_clusters):
+        subprocess.run(["bash", PG_SH, "stop", d], capture_output=True, timeout=60)
+
+
 def free_port():
     s = socket.socket()
     s.bind(("127.0.0.1", 0))
@@ -83,7 +245,12 @@ class Server:
 
     def __init__(self, imports=(), args=(), config=None, db=None, port=None):
         self.dir = tempfile.mkdtemp(prefix="dateline-test-")
-        self.db = db or os.path.join(self.dir, "site.db")
+        # db: given by the caller (kept), else a fresh one of the run's
+        # engine, removed with the server
+        self.own_db = None
+        if not db:
+            db = self.own_db = pg_create(PG_BASE) if PG_BASE else os.path.join(self.dir, "site.db")
+        self.db = db
         self.port = port or free_port()   # port: chosen by the caller (base_url in config)
         self.host = "127.0.0.1"
         for f in imports:
@@ -162,6 +329,8 @@ class Server:
         report = sanitizer_report(self.log.read())
         self.log.close()
         shutil.rmtree(self.dir, ignore_errors=True)
+        if self.own_db and is_pg(self.own_db):
+            pg_drop(self.own_db)
         if report:
             raise AssertionError("server (exit %s) logged a sanitizer report:\n%s" % (rc, report))
         return rc

@@ -10,6 +10,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
 
 DEMO = os.path.join(harness.ROOT, "demo", "articles.ninjs.jsonl")
+SQLITE_ONLY = ("dateline backup copies a SQLite file with the online backup API; "
+               "a PostgreSQL site is backed up with PostgreSQL's own tools")
 
 
 def export(db):
@@ -17,6 +19,7 @@ def export(db):
 
 
 def test_backup_of_a_live_site():
+    harness.need_sqlite(SQLITE_ONLY)
     with harness.Server(imports=[DEMO]) as srv:
         # readers keep the server busy while the copy is taken
         stop = threading.Event()
@@ -55,6 +58,7 @@ def dump(db):
 
 
 def test_backup_during_an_import_is_consistent():
+    harness.need_sqlite(SQLITE_ONLY)
     with harness.Server() as srv:
         dest = os.path.join(srv.dir, "during.db")
         writer = subprocess.Popen([harness.BIN, "import", "--db", srv.db, DEMO],
@@ -72,6 +76,7 @@ def test_backup_during_an_import_is_consistent():
 
 
 def test_backup_refuses_bad_destinations():
+    harness.need_sqlite(SQLITE_ONLY)
     with harness.Server(imports=[DEMO]) as srv:
         # never overwrites: not another file, not the database itself
         other = os.path.join(srv.dir, "keep.txt")

@@ -36,7 +36,7 @@ def article(i, lang="en", **extra):
 class Tmp:
     def __enter__(self):
         self.dir = tempfile.mkdtemp(prefix="dateline-import-")
-        self.db = os.path.join(self.dir, "site.db")
+        self.db = harness.new_db()
         return self
 
     def path(self, name):
@@ -149,6 +149,7 @@ def test_array_form():
 
 
 def test_corrupt_db():
+    harness.need_sqlite("a file of garbage given as a SQLite database")
     with Tmp() as t:
         with open(t.db, "wb") as f:
             f.write(bytes((i * 7919 + 13) & 0xFF for i in range(16384)))
@@ -161,6 +162,7 @@ def test_corrupt_db():
 
 
 def test_missing_db_dir():
+    harness.need_sqlite("a SQLite file in a folder that does not exist")
     with Tmp() as t:
         src = t.write("a.jsonl", json.dumps(article(1)) + "\n")
         db = os.path.join(t.dir, "nope", "site.db")
@@ -222,7 +224,7 @@ def test_export_valid_ninjs_21():
             assert s["by"] == "Vladimir Rozanskij"
         # Export output imports again unchanged.
         f2 = t.write("again.jsonl", "\n".join(json.dumps(a) for a in items) + "\n")
-        db2 = t.path("copy.db")
+        db2 = harness.new_db("copy")
         run_cli("import", "--db", db2, f2)
         assert export(db2) == items
 
@@ -234,7 +236,7 @@ def test_reuters_corpus():
         p = run_cli("import", "--db", t.db, src)
         secs = time.time() - t0
         assert summary(p.stderr) == "imported 19043 (new 19043, updated 0), failed 0", p.stderr
-        size = os.path.getsize(t.db) + (os.path.getsize(t.db + "-wal") if os.path.exists(t.db + "-wal") else 0)
+        size = harness.db_size(t.db)
         # Timings are for `make bench`, not for tests: printed only.
         print("    reuters21578: %d articles in %.1fs, database %.1f MB" % (19043, secs, size / 1e6))
 

@@ -3,6 +3,7 @@ python3-aiosmtpd, started here on a free loopback port): subscribe over
 HTTP, confirm, receive a digest, change preferences, one-click unsubscribe,
 receive nothing more; bad input; and a SIGKILL in the middle of delivering
 5,000 digests."""
+import atexit
 import base64
 import datetime
 import hashlib
@@ -11,10 +12,11 @@ import json
 import os
 import re
 import signal
-import sqlite3
 import struct
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.parse
 
@@ -44,8 +46,12 @@ def article(lang, headline, places=(), tags=(), t=None):
             "bodies": [{"role": "main", "contenttype": "text/plain", "value": "Body of " + headline}]}
 
 
+_tmp = tempfile.mkdtemp(prefix="dateline-nl-")
+atexit.register(shutil.rmtree, _tmp, True)
+
+
 def publish(db, items):
-    path = db + ".%d.jsonl" % _seq[0]
+    path = os.path.join(_tmp, "%d.jsonl" % _seq[0])
     with open(path, "w") as f:
         for a in items:
             f.write(json.dumps(a) + "\n")
@@ -81,11 +87,7 @@ def notice(body):
 
 
 def db_rows(db, sql, args=()):
-    c = sqlite3.connect(db, timeout=10)
-    try:
-        return c.execute(sql, args).fetchall()
-    finally:
-        c.close()
+    return harness.query(db, sql, args)
 
 
 def wait(pred, timeout=15, step=0.05):

@@ -8,7 +8,6 @@ import html.parser
 import json
 import os
 import re
-import sqlite3
 import sys
 import time
 import urllib.parse
@@ -316,9 +315,7 @@ def test_publish_time_in_the_site_time_zone():
                                                 publish_at=local))
             assert st == 303, (local, st, body[:300])
             want = calendar.timegm(utc + (0, 0, 0))
-            con = sqlite3.connect(srv.db, timeout=10)
-            got = con.execute("SELECT publish_at FROM newsroom_articles WHERE article = ?", (aid,)).fetchone()[0]
-            con.close()
+            got = harness.query(srv.db, "SELECT publish_at FROM newsroom_articles WHERE article = ?", (aid,))[0][0]
             assert got == want, (local, got, want, time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(got)))
             st, _, body = ed.req("GET", "/newsroom/articles/%d" % aid)
             m = re.search(r'name="publish_at" value="([^"]*)"', body)
@@ -426,11 +423,7 @@ def test_published_article_enters_see_also():
                           article_fields(ed.csrf(), "Fissure eruption sends lava to Grindavik again",
                                          body=body, places="Iceland", tags="Volcanoes", action="publish"))
         assert st == 303
-        db = sqlite3.connect(srv.db)
-        try:
-            uri = db.execute("SELECT uri FROM articles WHERE id = ?", (aid,)).fetchone()[0]
-        finally:
-            db.close()
+        uri = harness.query(srv.db, "SELECT uri FROM articles WHERE id = ?", (aid,))[0][0]
         # Its own list, computed at publication, names the volcano stories...
         st, _, raw = srv.get("/api/v1/items/%s/related" % urllib.parse.quote(uri, safe=""))
         assert st == 200, st
@@ -445,7 +438,6 @@ def test_published_article_enters_see_also():
 def test_scheduled_article_is_published_after_a_restart():
     cfg = "[newsroom]\nschedule_tick_seconds = 1\n"
     srv = harness.Server(config=cfg)
-    db_dir = srv.dir
     add_user(srv, "editor", "ed@example.com")
     ed = logged_in(srv, "ed@example.com")
     aid = create(ed, "Scheduled across a restart")
@@ -460,8 +452,7 @@ def test_scheduled_article_is_published_after_a_restart():
     srv.proc.terminate()
     srv.proc.wait(10)
     time.sleep(5)
-    db = os.path.join(db_dir, "site.db")
-    with harness.Server(config=cfg, db=db) as srv2:
+    with harness.Server(config=cfg, db=srv.db) as srv2:
         deadline = time.time() + 10
         while time.time() < deadline:
             st, _, home = srv2.request("GET", "/en/")

@@ -385,7 +385,7 @@ def test_theme_directory_overrides():
         assert b"@page" in s.get("/static/print.css")[2]   # embedded fallback
     with open(os.path.join(d, "home.mustache"), "w") as f:
         f.write("{{#broken}}")
-    p = harness.run_cli("serve", "--db", os.path.join(d, "x.db"), "--listen", "127.0.0.1:%d" % harness.free_port(),
+    p = harness.run_cli("serve", "--db", harness.new_db("x"), "--listen", "127.0.0.1:%d" % harness.free_port(),
                         "--theme", d, check=False, timeout=20)
     assert p.returncode != 0 and "home" in p.stderr, p.stderr
 

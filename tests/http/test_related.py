@@ -9,8 +9,7 @@ FIX = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fixtures", "rela
 
 
 def setup_db():
-    d = tempfile.mkdtemp(prefix="dateline-related-")
-    db = os.path.join(d, "site.db")
+    db = harness.new_db()
     harness.run_cli("import", "--db", db, FIX)
     harness.run_cli("related", "--db", db, "--rebuild")
     return db

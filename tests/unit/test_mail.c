@@ -14,6 +14,7 @@
 #include "mail/mail.h"
 #include "mail/newsletter.h"
 #include "store/store.h"
+#include "unit_db.h"
 
 static struct mail_msg
 base_msg(void)
@@ -272,7 +273,8 @@ test_addresses(void **state)
 static void
 test_outbox_rules(void **state)
 {
-	char path[64], msg[256];
+	const char *path = unit_db("mail.db");
+	char msg[256];
 	struct store *st = NULL;
 	struct arena *ar = arena_new(1u << 20);
 	struct dl_outbox_row *rows;
@@ -281,12 +283,8 @@ test_outbox_rules(void **state)
 	int i;
 
 	(void)state;
-	snprintf(path, sizeof path, "/tmp/dateline-test-mail-XXXXXX");
-	i = mkstemp(path);
-	assert_true(i >= 0);
-	close(i);
-	unlink(path);
-	assert_int_equal(store_open(path, &st, msg, sizeof msg), DL_OK);
+	if (store_open(path, &st, msg, sizeof msg) != DL_OK)
+		fail_msg("store_open: %s", msg);
 	assert_int_equal(outbox_put(st, "test", "news@example.org", "r@example.com", "DATA", 4, &id), DL_OK);
 	assert_int_equal(outbox_put(st, "test", "news@example.org", "bad\r\n@example.com", "D", 1, NULL),
 	    DL_ERR_INVALID);
@@ -317,11 +315,6 @@ test_outbox_rules(void **state)
 	assert_int_equal(outbox_put(st, "test", "news@example.org", "other@example.com", "D", 1, NULL), DL_OK);
 	store_close(st);
 	arena_free(ar);
-	unlink(path);
-	snprintf(msg, sizeof msg, "%s-wal", path);
-	unlink(msg);
-	snprintf(msg, sizeof msg, "%s-shm", path);
-	unlink(msg);
 }
 
 static void

@@ -17,30 +17,7 @@
 #include "content/schedule.h"
 #include "store/store.h"
 #include "web/auth.h"
-
-static char dir[256];
-static char dbpath[512];
-
-static int
-setup(void **state)
-{
-	(void)state;
-	snprintf(dir, sizeof dir, "/tmp/dateline-test-newsroom-XXXXXX");
-	if (mkdtemp(dir) == NULL)
-		return -1;
-	snprintf(dbpath, sizeof dbpath, "%s/site.db", dir);
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	char cmd[600];
-
-	(void)state;
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-	return system(cmd) == 0 ? 0 : -1;
-}
+#include "unit_db.h"
 
 static struct store *
 open_fresh(const char *name)
@@ -48,8 +25,8 @@ open_fresh(const char *name)
 	struct store *st = NULL;
 	char msg[256];
 
-	snprintf(dbpath, sizeof dbpath, "%s/%s", dir, name);
-	assert_int_equal(store_open(dbpath, &st, msg, sizeof msg), DL_OK);
+	if (store_open(unit_db(name), &st, msg, sizeof msg) != DL_OK)
+		fail_msg("store_open: %s", msg);
 	return st;
 }
 
@@ -337,5 +314,5 @@ main(void)
 		cmocka_unit_test(test_terms),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, NULL, NULL);
 }

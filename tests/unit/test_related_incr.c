@@ -12,6 +12,7 @@
 #include "base/arena.h"
 #include "store/store.h"
 #include "text/related_store.h"
+#include "unit_db.h"
 
 struct art {
 	const char *uri, *headline, *body;
@@ -40,17 +41,13 @@ static const struct art arts[] = {
 #define N_ARTS (sizeof arts / sizeof arts[0])
 #define N_BASE 12
 
-static char dir[256];
-
 static struct store *
 open_db(const char *name)
 {
 	struct store *st = NULL;
-	char p[512], msg[256];
+	char msg[256];
 
-	snprintf(p, sizeof p, "%s/%s", dir, name);
-	unlink(p);
-	if (store_open(p, &st, msg, sizeof msg) != DL_OK)
+	if (store_open(unit_db(name), &st, msg, sizeof msg) != DL_OK)
 		fail_msg("store_open: %s", msg);
 	return st;
 }
@@ -161,19 +158,6 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_incremental_equals_rebuild),
 	};
-	char *d;
-	int rc;
 
-	snprintf(dir, sizeof dir, "%s/dl-relinc-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-	if ((d = mkdtemp(dir)) == NULL)
-		return 1;
-	rc = cmocka_run_group_tests(tests, NULL, NULL);
-	{
-		char cmd[600];
-
-		snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-		if (system(cmd) != 0)
-			rc = rc ? rc : 1;
-	}
-	return rc;
+	return cmocka_run_group_tests(tests, NULL, NULL);
 }

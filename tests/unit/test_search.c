@@ -13,6 +13,7 @@
 #include "store/sqlite_int.h"
 #include "store/store.h"
 #include "text/token.h"
+#include "unit_db.h"
 
 static void
 test_parse(void **state)
@@ -204,18 +205,14 @@ count(struct store *st, const char *lang, const char *text)
 static void
 test_index(void **state)
 {
-	char path[] = "/tmp/dateline-test-search-XXXXXX";
-	char db[64], msg[256];
+	const char *db = unit_db("search.db");
+	char msg[256];
 	struct store *st;
 	struct dl_article a;
-	int fd = mkstemp(path), created;
+	int created;
 	int64_t n;
 
 	(void)state;
-	assert_true(fd >= 0);
-	close(fd);
-	unlink(path);
-	snprintf(db, sizeof db, "%s.db", path);
 	assert_int_equal(store_open(db, &st, msg, sizeof msg), DL_OK);
 	assert_int_equal(store_article_put(st, mk(&a, "u:1", "en", "Ties strengthened",
 	    "Trade ties.", DL_PUBLISHED), &created), DL_OK);
@@ -241,7 +238,25 @@ test_index(void **state)
 	assert_int_equal(n, 1);
 	assert_int_equal(count(st, NULL, "legame"), 1);
 	/* a renamed tag: its articles are re-indexed under the new name */
-	{
+	if (unit_is_pg()) {
+		struct dl_term tag = { "Energia", "" };
+		struct arena *ar = arena_new(1 << 20);
+		struct dl_term_row *rows;
+		size_t nr;
+
+		mk(&a, "u:5", "it", "Prezzi", "I prezzi salgono.", DL_PUBLISHED);
+		a.tags = &tag;
+		a.n_tags = 1;
+		assert_int_equal(store_article_put(st, &a, &created), DL_OK);
+		assert_int_equal(count(st, "it", "energia"), 1);
+		assert_int_equal(store_terms_list(st, ar, DL_TAG, "it", &rows, &nr), DL_OK);
+		assert_int_equal(nr, 1);
+		assert_string_equal(rows[0].name, "Energia");
+		assert_int_equal(store_term_rename(st, rows[0].id, "Petrolio"), DL_OK);
+		assert_int_equal(count(st, "it", "petrolio"), 1);
+		assert_int_equal(count(st, "it", "energia"), 0);
+		arena_free(ar);
+	} else {
 		struct dl_term tag = { "Energia", "" };
 		sqlite3_stmt *s;
 		int64_t id;
@@ -264,11 +279,105 @@ test_index(void **state)
 		assert_int_equal(count(st, "it", "energia"), 0);
 	}
 	store_close(st);
-	unlink(db);
-	snprintf(msg, sizeof msg, "%s-wal", db);
-	unlink(msg);
-	snprintf(msg, sizeof msg, "%s-shm", db);
-	unlink(msg);
+}
+
+/* How many articles match `text` in `lang`; -1 for DL_ERR_INVALID (no
+ * searchable word). Any other error fails the test. */
+static int64_t
+count_any(struct store *st, const char *lang, const char *text)
+{
+	struct arena *ar = arena_new(4 << 20);
+	struct search_query q;
+	struct dl_search s = { 0 };
+	struct dl_article_list l;
+	enum dl_err e;
+	int64_t n = -1;
+
+	assert_int_equal(search_parse(ar, text, &q), DL_OK);
+	s.terms = q.terms;
+	s.n_terms = q.n_terms;
+	s.lang = lang;
+	e = store_search(st, ar, &s, 0, 10, &l, NULL);
+	if (e != DL_ERR_INVALID) {
+		if (e != DL_OK)
+			fail_msg("query [%s]: %s", text, dl_strerror(e));
+		n = l.total;
+	}
+	arena_free(ar);
+	return n;
+}
+
+/* Query text that is engine syntax somewhere (FTS5, tsquery, SQL) is only
+ * words: it matches what its words match, and never breaks the query. */
+static void
+test_hostile(void **state)
+{
+	static const struct {
+		const char *q;
+		int64_t n;
+	} cases[] = {
+		{ "oil:*", 2 }, { "'oil'", 2 }, { "\\'oil\\'", 2 }, { "oil'|'x", 0 },
+		{ "'oil' & 'x'", 0 }, { "!oil", 2 }, { "(oil", 2 }, { "oil)", 2 },
+		{ "oil <-> prices", 2 }, { "oil:A", 2 }, { "'a':1A", 0 }, { "o'brien", 1 },
+		{ "\"oil prices", 1 }, { "\"prices oil\"", 0 }, { "oil -'prices'", 0 },
+		{ "''", -1 }, { "'", -1 }, { "\\", -1 }, { ":*", -1 }, { "&|!()<->", -1 },
+		{ "oil\\", 2 }, { "x' OR '1'='1", 0 }, { "oil; DROP TABLE articles", 0 },
+		{ "\"oil\" | \"gas\"", 2 }, { "oil | gas", 2 }, { "oil OR gas", 2 },
+		{ "en", 2 }, { "-en oil", 0 }, { "zebra OR oil", 2 },
+	};
+	const char *db = unit_db("hostile.db");
+	char msg[256];
+	struct store *st;
+	struct dl_article a;
+	size_t i;
+	int created;
+
+	(void)state;
+	assert_int_equal(store_open(db, &st, msg, sizeof msg), DL_OK);
+	assert_int_equal(store_article_put(st, mk(&a, "h:1", "en", "O'Brien's oil: prices & (futures)",
+	    "Oil prices rose \\ fell; 'quoted' words:* and !bangs.", DL_PUBLISHED), &created), DL_OK);
+	assert_int_equal(store_article_put(st, mk(&a, "h:2", "en", "Gas and oil",
+	    "Prices of gas, then oil.", DL_PUBLISHED), &created), DL_OK);
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		int64_t n = count_any(st, NULL, cases[i].q);
+
+		if (n != cases[i].n)
+			fail_msg("query [%s]: %lld matches, want %lld", cases[i].q, (long long)n,
+			    (long long)cases[i].n);
+	}
+	store_close(st);
+}
+
+/* An article of a great many distinct words (past what one PostgreSQL
+ * tsvector holds) is still published and found by its headline. */
+static void
+test_huge_vocabulary(void **state)
+{
+	const char *db = unit_db("huge.db");
+	size_t n = 950u << 10, i = 0, k;
+	char msg[256], *body = malloc(n + 1);
+	uint32_t x = 12345;
+	struct store *st;
+	struct dl_article a;
+	int created;
+
+	(void)state;
+	assert_non_null(body);
+	while (i + 10 < n) {   /* nine pseudo-random letters, a space */
+		for (k = 0; k < 9; k++) {
+			x = x * 1103515245u + 12345u;
+			body[i++] = (char)('a' + (x >> 16) % 26);
+		}
+		body[i++] = ' ';
+	}
+	body[i] = '\0';
+	assert_int_equal(store_open(db, &st, msg, sizeof msg), DL_OK);
+	assert_int_equal(store_article_put(st, mk(&a, "big:1", "en", "Zanzibar ledger", body, DL_PUBLISHED),
+	    &created), DL_OK);
+	assert_int_equal(count_any(st, "en", "zanzibar"), 1);
+	assert_int_equal(count_any(st, "en", "\"zanzibar ledger\""), 1);
+	store_close(st);
+	free(body);
 }
 
 int
@@ -278,6 +387,8 @@ main(void)
 		cmocka_unit_test(test_parse),
 		cmocka_unit_test(test_snippet),
 		cmocka_unit_test(test_index),
+		cmocka_unit_test(test_hostile),
+		cmocka_unit_test(test_huge_vocabulary),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

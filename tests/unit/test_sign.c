@@ -13,6 +13,7 @@
 #include "base/arena.h"
 #include "base/sign.h"
 #include "store/store.h"
+#include "unit_db.h"
 
 static const unsigned char key1[SIGN_KEY_BYTES] = "0123456789abcdef0123456789abcdef";
 static const unsigned char key2[SIGN_KEY_BYTES] = "fedcba9876543210fedcba9876543210";
@@ -171,13 +172,12 @@ test_hostile_lengths(void **state)
 static void
 test_store_secret(void **state)
 {
-	char dir[] = "/tmp/dateline-test-sign-XXXXXX", path[256], msg[256];
+	const char *path = unit_db("s.db");
+	char msg[256];
 	unsigned char k1[32], k2[32], zero[32] = { 0 };
 	struct store *a = NULL, *b = NULL;
 
 	(void)state;
-	assert_non_null(mkdtemp(dir));
-	snprintf(path, sizeof path, "%s/s.db", dir);
 	assert_int_equal(store_open(path, &a, msg, sizeof msg), DL_OK);
 	assert_int_equal(store_open(path, &b, msg, sizeof msg), DL_OK);
 	assert_int_equal(store_secret(a, k1), DL_OK);
@@ -188,12 +188,6 @@ test_store_secret(void **state)
 	assert_memory_equal(k1, k2, 32);
 	store_close(a);
 	store_close(b);
-	unlink(path);
-	snprintf(path, sizeof path, "%s/s.db-wal", dir);
-	unlink(path);
-	snprintf(path, sizeof path, "%s/s.db-shm", dir);
-	unlink(path);
-	rmdir(dir);
 }
 
 int

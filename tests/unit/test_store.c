@@ -1,6 +1,7 @@
-/* test_store.c - the SQLite store: puts and reads, listings and filters,
- * translations, See-also fallback, slugs, generation, refusing foreign
- * files, and migration from every earlier schema version. */
+/* test_store.c - the store: puts and reads, listings and filters,
+ * translations, See-also fallback, slugs, generation, on the run's engine
+ * (unit_db.h: SQLite, or PostgreSQL with DATELINE_TEST_PG); and, on SQLite,
+ * refusing foreign files and migration from every earlier schema version. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -17,8 +18,10 @@
 #include "content/slug.h"
 #include "store/sqlite_int.h"
 #include "store/store.h"
+#include "unit_db.h"
 
 static char dir[256];
+static const char *last_dsn;   /* the database open_new() made last */
 
 static const char *
 tmp_path(const char *name)
@@ -54,15 +57,9 @@ open_new(const char *name)
 {
 	struct store *st = NULL;
 	char msg[256];
-	const char *p = tmp_path(name);
-	char w[600];
 
-	unlink(p);
-	snprintf(w, sizeof w, "%s-wal", p);
-	unlink(w);
-	snprintf(w, sizeof w, "%s-shm", p);
-	unlink(w);
-	if (store_open(p, &st, msg, sizeof msg) != DL_OK)
+	last_dsn = unit_db(name);
+	if (store_open(last_dsn, &st, msg, sizeof msg) != DL_OK)
 		fail_msg("store_open: %s", msg);
 	return st;
 }
@@ -107,6 +104,7 @@ static void
 test_open_empty(void **state)
 {
 	struct store *st = open_new("empty.db");
+	const char *dsn = last_dsn;
 
 	assert_int_equal(store_schema_version(st), store_n_migrations);
 	assert_int_equal(store_article_count(st), 0);
@@ -116,7 +114,7 @@ test_open_empty(void **state)
 		struct store *st2 = NULL;
 		char msg[256];
 
-		assert_int_equal(store_open(tmp_path("empty.db"), &st2, msg, sizeof msg), DL_OK);
+		assert_int_equal(store_open(dsn, &st2, msg, sizeof msg), DL_OK);
 		assert_int_equal(store_schema_version(st2), store_n_migrations);
 		store_close(st2);
 	}
@@ -408,8 +406,7 @@ test_translations_related(void **state)
 	struct dl_article_list l;
 	struct dl_term p_jp[] = { { "Japan", "" } }, p_fr[] = { { "France", "" } };
 	struct dl_term t_eco[] = { { "Ecology", "" } };
-	sqlite3 *db;
-	char sql[256];
+	struct dl_related stored[] = { { "urn:r3", 0.9 } };
 
 	a = mk("urn:o", "en", "Original", 1000);
 	a.places = p_jp;
@@ -468,11 +465,7 @@ test_translations_related(void **state)
 	assert_int_equal(l.n, 1);
 
 	/* A stored list wins when there is one. */
-	db = sqlite_conn(st);
-	assert_non_null(db);
-	snprintf(sql, sizeof sql, "INSERT INTO related (article, rank, related_uri, score) "
-	    "VALUES (%lld, 1, 'urn:r3', 0.9)", (long long)orig.id);
-	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(store_related_put(st, "urn:o", stored, 1), DL_OK);
 	assert_int_equal(store_related(st, ar, &orig, 10, &l), DL_OK);
 	assert_int_equal(l.n, 1);
 	assert_string_equal(l.items[0].uri, "urn:r3");
@@ -484,6 +477,7 @@ static void
 test_generation(void **state)
 {
 	struct store *st = open_new("gen.db"), *other = NULL;
+	const char *dsn = last_dsn;
 	struct dl_article a = mk("urn:g:1", "en", "One", 1);
 	char msg[256];
 	uint64_t g0, g1, g2;
@@ -502,7 +496,7 @@ test_generation(void **state)
 		struct dl_article b = mk("urn:g:2", "en", "Two", 2);
 		int c;
 
-		if (store_open(tmp_path("gen.db"), &other, msg, sizeof msg) != DL_OK)
+		if (store_open(dsn, &other, msg, sizeof msg) != DL_OK)
 			_exit(2);
 		_exit(store_article_put(other, &b, &c) == DL_OK ? 0 : 1);
 	}
@@ -570,6 +564,7 @@ test_refuses_foreign(void **state)
 	sqlite3 *db;
 	int i;
 
+	UNIT_SQLITE_ONLY("refusing foreign files is about SQLite files");
 	/* Garbage. */
 	snprintf(path, sizeof path, "%s", tmp_path("garbage.db"));
 	f = fopen(path, "wb");
@@ -617,13 +612,15 @@ test_refuses_foreign(void **state)
 static void
 test_migrations(void **state)
 {
-	struct arena *ar = arena_new(1 << 20);
+	struct arena *ar;
 	struct dl_article got;
 	char path[512], msg[256], sql[512];
 	struct store *st;
 	sqlite3 *db;
 	int k;
 
+	UNIT_SQLITE_ONLY("the schema steps are built and checked here through SQLite files (store_migrate_to)");
+	ar = arena_new(1 << 20);
 	for (k = 1; k <= store_n_migrations; k++) {
 		snprintf(path, sizeof path, "%s/mig%d.db", dir, k);
 		assert_int_equal(store_migrate_to(path, k, msg, sizeof msg), DL_OK);
