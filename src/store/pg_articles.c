@@ -63,26 +63,6 @@ pg_row_article(struct arena *ar, const PGresult *r, int row, int body, struct dl
 	return DL_OK;
 }
 
-static enum dl_err
-term_push(struct arena *ar, struct dl_term **v, size_t *n, size_t *cap, const char *name,
-    const char *slug)
-{
-	struct dl_term *nv;
-
-	if (*n == *cap) {
-		*cap = *cap ? *cap * 2 : 8;
-		if ((nv = arena_alloc(ar, *cap * sizeof *nv)) == NULL)
-			return DL_ERR_NOMEM;
-		if (*n)
-			memcpy(nv, *v, *n * sizeof *nv);
-		*v = nv;
-	}
-	(*v)[*n].name = name;
-	(*v)[*n].slug = slug;
-	(*n)++;
-	return DL_OK;
-}
-
 /* "{1,2,3}": a bigint[] parameter, malloc'd. */
 static char *
 id_array(const int64_t *ids, size_t n, size_t stride)
@@ -125,9 +105,9 @@ term_add(struct arena *ar, struct dl_article *a, int64_t kind, const char *name,
 {
 	switch (kind) {
 	case DL_PLACE:
-		return term_push(ar, &a->places, &a->n_places, cap_p, name, slug);
+		return store_term_push(ar, &a->places, &a->n_places, cap_p, name, slug);
 	case DL_TAG:
-		return term_push(ar, &a->tags, &a->n_tags, cap_t, name, slug);
+		return store_term_push(ar, &a->tags, &a->n_tags, cap_t, name, slug);
 	case DL_AUTHOR:
 		a->author.name = name;
 		a->author.slug = slug;

@@ -20,31 +20,6 @@
 #define OID_FLOAT4 700
 #define OID_FLOAT8 701
 
-/* Only the tables store_tables names: their names go into SQL text. */
-static int
-known_table(const char *table)
-{
-	size_t i;
-
-	for (i = 0; i < store_n_tables; i++)
-		if (strcmp(store_tables[i], table) == 0)
-			return 1;
-	return 0;
-}
-
-/* Column names come from the database's own catalog, or from the other
- * store's; still, only [a-z0-9_] is let into SQL text. */
-static int
-plain_name(const char *s)
-{
-	if (*s == '\0')
-		return 0;
-	for (; *s; s++)
-		if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '_'))
-			return 0;
-	return 1;
-}
-
 static uint64_t
 be(const char *p, int n)
 {
@@ -141,7 +116,7 @@ key_order(struct store *st, const char *table, char *out, size_t len)
 	for (i = 0; i < PQntuples(r); i++) {
 		const char *col = PQgetvalue(r, i, 0);
 
-		if (!plain_name(col) || n + strlen(col) + 12 >= len) {
+		if (!store_name_plain(col) || n + strlen(col) + 12 >= len) {
 			PQclear(r);
 			return DL_ERR_INVALID;
 		}
@@ -188,7 +163,7 @@ pg_table_each(struct store *st, const char *table,
 	PGresult *r = NULL;
 	int started, n, i, row, stop = 0;
 
-	if (!known_table(table))
+	if (!store_table_known(table))
 		return DL_ERR_INVALID;
 	if ((e = key_order(st, table, order, sizeof order)) != DL_OK)
 		return e;
@@ -247,11 +222,11 @@ pg_table_put(struct store *st, const char *table, size_t n, const char *const *c
 	enum dl_err e;
 	PGresult *r;
 
-	if (!known_table(table) || n == 0 || n > COPY_MAX_COLS)
+	if (!store_table_known(table) || n == 0 || n > COPY_MAX_COLS)
 		return DL_ERR_INVALID;
 	len = (size_t)snprintf(sql, sizeof sql, "INSERT INTO %s (", table);
 	for (i = 0; i < n && len < sizeof sql; i++) {
-		if (!plain_name(cols[i]))
+		if (!store_name_plain(cols[i]))
 			return DL_ERR_INVALID;
 		len += (size_t)snprintf(sql + len, sizeof sql - len, "%s%s", i ? ", " : "", cols[i]);
 	}
@@ -317,7 +292,7 @@ pg_table_count(struct store *st, const char *table, int64_t *n)
 	enum dl_err e;
 	PGresult *r;
 
-	if (!known_table(table))
+	if (!store_table_known(table))
 		return DL_ERR_INVALID;
 	snprintf(sql, sizeof sql, "SELECT count(*) FROM %s", table);
 	if ((r = pg_exec(st, sql, 0, NULL, &e)) == NULL)
@@ -346,7 +321,7 @@ pg_copy_finish(struct store *st)
 	for (i = 0; i < PQntuples(r); i++) {
 		params[0] = PQgetvalue(r, i, 0);
 		params[1] = PQgetvalue(r, i, 1);
-		if (!known_table(params[0]) || !plain_name(params[1]))
+		if (!store_table_known(params[0]) || !store_name_plain(params[1]))
 			continue;
 		snprintf(sql, sizeof sql, "SELECT setval(pg_get_serial_sequence($1, $2), "
 		    "coalesce(max(%s), 0) + 1, false) FROM %s", params[1], params[0]);

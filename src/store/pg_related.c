@@ -218,49 +218,6 @@ pg_related_state_put(struct store *st, const char *name, const void *data, size_
 	return DL_OK;
 }
 
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-/* A bytea field in text form ("\x" and hex digits) into dst, at most cap
- * bytes; the number of bytes, or -1 when the field is not hex. */
-static long long
-unhex(const PGresult *r, int row, int col, unsigned char *dst, size_t cap)
-{
-	const char *s = PQgetvalue(r, row, col);
-	size_t len = (size_t)PQgetlength(r, row, col), i, n;
-	int hi, lo;
-
-	if (len < 2 || s[0] != '\\' || s[1] != 'x' || (len - 2) % 2)
-		return -1;
-	n = (len - 2) / 2;
-	if (n > cap)
-		return -1;
-	for (i = 0; i < n; i++) {
-		if ((hi = hexval(s[2 + 2 * i])) < 0 || (lo = hexval(s[3 + 2 * i])) < 0)
-			return -1;
-		dst[i] = (unsigned char)(hi << 4 | lo);
-	}
-	return (long long)n;
-}
-
-/* Bytes a hex bytea field holds. */
-static size_t
-hex_len(const PGresult *r, int row, int col)
-{
-	int len = PQgetlength(r, row, col);
-
-	return len >= 2 ? (size_t)(len - 2) / 2 : 0;
-}
-
 /* Blob `name` into a malloc'd copy. The answer comes in binary: a text
  * answer (hex) is twice the size and its decoding took most of the time
  * for the engine's blob (tens of megabytes), so this one statement goes
@@ -358,8 +315,7 @@ pg_related_state_read(struct store *st, const char *name, const size_t *offsets,
 	unsigned char *pieces = NULL;
 	enum dl_err e = DL_OK;
 	PGresult *r = NULL;
-	size_t i, total, cap, k = 0;
-	long long got = 0;
+	size_t i, total, cap, k = 0, got = 0;
 
 	if (len > 0x7fffffff)
 		return DL_ERR_TOOBIG;
@@ -385,12 +341,10 @@ pg_related_state_read(struct store *st, const char *name, const size_t *offsets,
 	}
 	total = (size_t)pg_int(r, 0, 0);
 	if (n > 0 && !PQgetisnull(r, 0, 1)) {
-		if ((pieces = malloc(hex_len(r, 0, 1) + 1)) == NULL) {
+		/* The pieces are a few hundred bytes: their text form is fine. */
+		if ((pieces = PQunescapeBytea((const unsigned char *)PQgetvalue(r, 0, 1),
+		    &got)) == NULL) {
 			e = DL_ERR_NOMEM;
-			goto out;
-		}
-		if ((got = unhex(r, 0, 1, pieces, hex_len(r, 0, 1))) < 0) {
-			e = DL_ERR_DB;
 			goto out;
 		}
 	}
@@ -398,13 +352,13 @@ pg_related_state_read(struct store *st, const char *name, const size_t *offsets,
 	for (i = 0; i < n && e == DL_OK; i++) {
 		if (offsets[i] > total || total - offsets[i] < len)
 			e = DL_ERR_CORRUPT;
-		else if ((size_t)got < (i + 1) * len)
+		else if (got < (i + 1) * len)
 			e = DL_ERR_DB;
 		else
 			memcpy((char *)buf + i * len, pieces + i * len, len);
 	}
 out:
-	free(pieces);
+	PQfreemem(pieces);
 	PQclear(r);
 	return e;
 }

@@ -204,8 +204,9 @@ put_lexeme(struct buf *b, const char *s, size_t n)
 	return buf_putc(b, '\'');
 }
 
-/* An element of an array literal: in double quotes, with backslashes
- * before double quotes and backslashes. */
+/* Appends an element to the array literal begun in b ("{" first): in
+ * double quotes, backslashes before double quotes and backslashes, a comma
+ * before all but the first. */
 static enum dl_err
 put_elem(struct buf *b, const char *s, size_t n)
 {
@@ -270,7 +271,9 @@ doc_token(struct doc *d, const char *s, size_t n)
 	d->v[d->n].s = NULL;
 	d->v[d->n].off = (uint32_t)d->lex.len;
 	d->v[d->n].len = (uint32_t)(p + n);
-	d->v[d->n].pos = d->pos < TSV_POS_MAX ? d->pos : TSV_POS_MAX;
+	/* Past the last position every token shares it: leave the one before
+	 * it empty, so that no phrase joins a real position to that heap. */
+	d->v[d->n].pos = d->pos < TSV_POS_MAX - 1 ? d->pos : TSV_POS_MAX;
 	d->v[d->n].w = d->w;
 	d->pos++;
 	if ((d->e = buf_append(&d->lex, d->prefix, p)) != DL_OK)

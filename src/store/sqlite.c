@@ -514,26 +514,6 @@ sqlite_row_article(struct arena *ar, sqlite3_stmt *s, int body, struct dl_articl
 }
 
 static enum dl_err
-term_push(struct arena *ar, struct dl_term **v, size_t *n, size_t *cap, const char *name,
-    const char *slug)
-{
-	struct dl_term *nv;
-
-	if (*n == *cap) {
-		*cap = *cap ? *cap * 2 : 8;
-		if ((nv = arena_alloc(ar, *cap * sizeof *nv)) == NULL)
-			return DL_ERR_NOMEM;
-		if (*n)
-			memcpy(nv, *v, *n * sizeof *nv);
-		*v = nv;
-	}
-	(*v)[*n].name = name;
-	(*v)[*n].slug = slug;
-	(*n)++;
-	return DL_OK;
-}
-
-static enum dl_err
 load_terms(struct conn *c, struct arena *ar, struct dl_article *a)
 {
 	static const char sql[] = "SELECT at.kind, t.name, t.slug FROM article_terms at "
@@ -556,10 +536,10 @@ load_terms(struct conn *c, struct arena *ar, struct dl_article *a)
 		}
 		switch (sqlite3_column_int(s, 0)) {
 		case DL_PLACE:
-			e = term_push(ar, &a->places, &a->n_places, &cap_p, name, slug);
+			e = store_term_push(ar, &a->places, &a->n_places, &cap_p, name, slug);
 			break;
 		case DL_TAG:
-			e = term_push(ar, &a->tags, &a->n_tags, &cap_t, name, slug);
+			e = store_term_push(ar, &a->tags, &a->n_tags, &cap_t, name, slug);
 			break;
 		case DL_AUTHOR:
 			a->author.name = name;

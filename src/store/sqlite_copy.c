@@ -8,31 +8,6 @@
 
 #define COPY_MAX_COLS 32
 
-/* Only the tables store_tables names: their names go into SQL text. */
-static int
-known_table(const char *table)
-{
-	size_t i;
-
-	for (i = 0; i < store_n_tables; i++)
-		if (strcmp(store_tables[i], table) == 0)
-			return 1;
-	return 0;
-}
-
-/* Column names come from the database's own schema (sqlite3_column_name),
- * never from input; still, only [a-z0-9_] is let into SQL text. */
-static int
-plain_name(const char *s)
-{
-	if (*s == '\0')
-		return 0;
-	for (; *s; s++)
-		if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '_'))
-			return 0;
-	return 1;
-}
-
 enum dl_err
 sqlite_table_each(struct store *st, const char *table,
     int (*fn)(void *ctx, size_t n, const char *const *cols, const struct dl_value *vals), void *ctx)
@@ -44,7 +19,7 @@ sqlite_table_each(struct store *st, const char *table,
 	char sql[160];
 	int rc, n, i;
 
-	if (!known_table(table))
+	if (!store_table_known(table))
 		return DL_ERR_INVALID;
 	if (db == NULL)
 		return DL_ERR_DB;
@@ -111,13 +86,13 @@ sqlite_table_put(struct store *st, const char *table, size_t n, const char *cons
 	size_t i, len;
 	int rc;
 
-	if (!known_table(table) || n == 0 || n > COPY_MAX_COLS)
+	if (!store_table_known(table) || n == 0 || n > COPY_MAX_COLS)
 		return DL_ERR_INVALID;
 	if (db == NULL)
 		return DL_ERR_DB;
 	len = (size_t)snprintf(sql, sizeof sql, "INSERT INTO %s (", table);
 	for (i = 0; i < n && len < sizeof sql; i++) {
-		if (!plain_name(cols[i]))
+		if (!store_name_plain(cols[i]))
 			return DL_ERR_INVALID;
 		len += (size_t)snprintf(sql + len, sizeof sql - len, "%s%s", i ? ", " : "", cols[i]);
 	}
@@ -159,7 +134,7 @@ sqlite_table_count(struct store *st, const char *table, int64_t *n)
 	char sql[160];
 	enum dl_err e = DL_ERR_DB;
 
-	if (!known_table(table))
+	if (!store_table_known(table))
 		return DL_ERR_INVALID;
 	if (db == NULL)
 		return DL_ERR_DB;

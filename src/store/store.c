@@ -16,6 +16,48 @@ const char *const store_tables[] = {
 };
 const size_t store_n_tables = sizeof store_tables / sizeof store_tables[0];
 
+int
+store_table_known(const char *table)
+{
+	size_t i;
+
+	for (i = 0; i < store_n_tables; i++)
+		if (strcmp(store_tables[i], table) == 0)
+			return 1;
+	return 0;
+}
+
+int
+store_name_plain(const char *s)
+{
+	if (*s == '\0')
+		return 0;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '_'))
+			return 0;
+	return 1;
+}
+
+enum dl_err
+store_term_push(struct arena *ar, struct dl_term **v, size_t *n, size_t *cap, const char *name,
+    const char *slug)
+{
+	struct dl_term *nv;
+
+	if (*n == *cap) {
+		*cap = *cap ? *cap * 2 : 8;
+		if ((nv = arena_alloc(ar, *cap * sizeof *nv)) == NULL)
+			return DL_ERR_NOMEM;
+		if (*n)
+			memcpy(nv, *v, *n * sizeof *nv);
+		*v = nv;
+	}
+	(*v)[*n].name = name;
+	(*v)[*n].slug = slug;
+	(*n)++;
+	return DL_OK;
+}
+
 /* A libpq connection URI or keyword/value string selects PostgreSQL;
  * anything else names a SQLite file. */
 int

@@ -139,6 +139,19 @@ struct store {
 
 extern const struct store_ops sqlite_store_ops, pg_store_ops;
 
+/* Helpers both engines share (store.c). */
+
+/* 1 when `table` is one of store_tables (its name may then go into SQL
+ * text). */
+int store_table_known(const char *table);
+/* 1 when s is a plain SQL name, [a-z0-9_]+ (checked before a column name
+ * goes into SQL text). */
+int store_name_plain(const char *s);
+/* Appends {name, slug} to the arena array *v of *n items (capacity *cap),
+ * growing it. DL_ERR_NOMEM. */
+enum dl_err store_term_push(struct arena *ar, struct dl_term **v, size_t *n, size_t *cap,
+    const char *name, const char *slug) DL_WUR;
+
 enum dl_err sqlite_open(const char *dsn, struct store **out, char *msg, size_t msglen) DL_WUR;
 enum dl_err pg_open(const char *dsn, struct store **out, char *msg, size_t msglen) DL_WUR;
 

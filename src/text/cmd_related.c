@@ -36,6 +36,8 @@ set_param(struct rel_params *p, const char *k, double v)
 		{ "expand", offsetof(struct rel_params, expand) },
 		{ "idf_add", offsetof(struct rel_params, idf_add) },
 		{ "lsa_w", offsetof(struct rel_params, lsa_w) },
+		{ "lsa_n0", offsetof(struct rel_params, lsa_n0) },
+		{ "w_topic_cap", offsetof(struct rel_params, w_topic_cap) },
 	};
 	size_t i;
 

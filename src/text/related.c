@@ -15,6 +15,8 @@ struct rdoc {
 	uint32_t n;          /* terms */
 	uint64_t *h;         /* term hashes, ascending */
 	float *w;            /* raw tf before finish, then normalised weights */
+	float *wt;           /* the same for the topic vector LSA reads (see
+	                      * add_field); NULL once projected, or when it is w */
 	float *z;            /* LSA coordinates (lsa_k floats, unit length), or NULL */
 	float kth;           /* score of the last item of its stored list (0: not full) */
 	int borrowed;        /* uri, h, w, zq point into the loaded blob (not freed) */
@@ -37,6 +39,7 @@ struct posting {
 struct occ {
 	uint64_t h;
 	float w;
+	float t;             /* weight in the topic vector */
 };
 
 struct related {
@@ -59,9 +62,13 @@ struct related {
 	double field_w;
 	uint64_t prev_ent;
 	int prev_pos;
+	int cap_names;       /* the language writes names, and only names, capitalised */
+	uint32_t f_words, f_caps;  /* words of the field, capitalised ones */
 	/* LSA: term projection (n_ti x lsa_k), see lsa_fit() */
 	float *proj;
 	uint32_t n_ti, lsa_k;
+	uint32_t lsa_n;      /* articles the LSA was fitted on */
+	double lsa_wt;       /* the LSA share of the score, see lsa_weight() */
 	/* a loaded engine: its blob, its articles' LSA coordinates, and where
 	 * projection rows come from (related_set_proj_source) */
 	void *blob;
@@ -96,7 +103,9 @@ related_params_default(struct rel_params *p)
 	p->expand_k = 5;
 	p->idf_add = 1.0;
 	p->lsa_dims = 200;
-	p->lsa_w = 0.3;
+	p->lsa_w = 0.6;
+	p->lsa_n0 = 7000;
+	p->w_topic_cap = 0.0;
 	p->lsa_iter = 2;
 }
 
@@ -165,6 +174,7 @@ related_free(struct related *r)
 		free(r->docs[i].uri);
 		free(r->docs[i].h);
 		free(r->docs[i].w);
+		free(r->docs[i].wt);
 		free(r->docs[i].z);
 	}
 	free(r->proj);
@@ -302,7 +312,7 @@ related_find(const struct related *r, const char *uri)
 #define OCC_MAX (1u << 20)
 
 static void
-occ_push(struct related *r, uint64_t h, double w)
+occ_push(struct related *r, uint64_t h, double w, double t)
 {
 	if (r->n_occ == r->occ_cap) {
 		size_t nc = r->occ_cap ? r->occ_cap * 2 : 4096;
@@ -317,6 +327,7 @@ occ_push(struct related *r, uint64_t h, double w)
 	}
 	r->occ[r->n_occ].h = h;
 	r->occ[r->n_occ].w = (float)w;
+	r->occ[r->n_occ].t = (float)t;
 	r->n_occ++;
 }
 
@@ -325,20 +336,29 @@ on_word(void *ctx, const struct tok_word *w)
 {
 	struct related *r = ctx;
 	uint64_t h = term_hash(w->num ? 'N' : 'W', w->term, w->n);
+	int name = w->cap && !w->start && r->cap_names;
 
+	if (!w->num && !w->start) {
+		r->f_words++;
+		r->f_caps += w->cap;
+	}
+	if (w->stop)
+		return;
 	if (w->num) {
-		occ_push(r, h, r->p.w_num * r->field_w);
+		occ_push(r, h, r->p.w_num * r->field_w, r->p.w_num * r->field_w);
 		r->prev_ent = 0;
 		return;
 	}
-	occ_push(r, h, r->field_w);
+	occ_push(r, h, r->field_w, name ? r->p.w_topic_cap * r->field_w : r->field_w);
 	if (w->cap && r->p.w_ent > 0) {
 		uint64_t e = term_hash('E', w->term, w->n);
+		double tn = r->cap_names ? r->p.w_topic_cap : 1; /* name features */
 
 		if (!w->start)
-			occ_push(r, e, r->p.w_ent * r->field_w);
+			occ_push(r, e, r->p.w_ent * r->field_w, tn * r->p.w_ent * r->field_w);
 		if (r->prev_ent && r->prev_pos == w->pos - 1 && r->p.w_ent2 > 0)
-			occ_push(r, mix(r->prev_ent, e), r->p.w_ent2 * r->field_w);
+			occ_push(r, mix(r->prev_ent, e), r->p.w_ent2 * r->field_w,
+			    tn * r->p.w_ent2 * r->field_w);
 		r->prev_ent = e;
 		r->prev_pos = w->pos;
 	} else {
@@ -346,10 +366,30 @@ on_word(void *ctx, const struct tok_word *w)
 	}
 }
 
+/* Capitalised words inside a sentence are mostly names (people, firms,
+ * places, months): they tell which story an article is, not what it is
+ * about. The term vector keeps them at full weight; the topic vector that
+ * LSA reads weighs them w_topic_cap. Not in a field written in title case
+ * (most of its words capitalised, as some wires set headlines), nor in
+ * languages that capitalise every noun. */
+static int
+lang_caps_names(const char *lang)
+{
+	char c[3] = { 0, 0, 0 };
+
+	if (lang == NULL || lang[0] == '\0' || lang[1] == '\0')
+		return 1;
+	if (lang[2] != '\0' && lang[2] != '-' && lang[2] != '_')
+		return 1;
+	c[0] = (char)(lang[0] | 0x20);
+	c[1] = (char)(lang[1] | 0x20);
+	return strcmp(c, "de") != 0 && strcmp(c, "lb") != 0;
+}
+
 static void
 add_field(struct related *r, const char *lang, const char *s, double w)
 {
-	size_t len;
+	size_t len, from = r->n_occ, i;
 	enum dl_err e;
 
 	if (s == NULL || *s == '\0' || w <= 0)
@@ -362,8 +402,14 @@ add_field(struct related *r, const char *lang, const char *s, double w)
 	}
 	r->field_w = w;
 	r->prev_ent = 0;
-	e = tok_text_ex(r->tok, lang, s, len, r->p.w_num > 0 ? TOK_KEEP_NUMBERS : 0, on_word, r);
+	r->cap_names = lang_caps_names(lang);
+	r->f_words = r->f_caps = 0;
+	e = tok_text_ex(r->tok, lang, s, len,
+	    TOK_KEEP_STOP | (r->p.w_num > 0 ? TOK_KEEP_NUMBERS : 0), on_word, r);
 	(void)e; /* a refused field adds nothing; the article still counts */
+	if (r->f_caps * 2 > r->f_words)
+		for (i = from; i < r->n_occ; i++)
+			r->occ[i].t = r->occ[i].w;
 }
 
 static void
@@ -388,7 +434,7 @@ add_feature(struct related *r, char kind, const char *s, double w)
 	while (n > 0 && buf[n - 1] == ' ')
 		n--;
 	if (n > 0)
-		occ_push(r, term_hash(kind, buf, n), w);
+		occ_push(r, term_hash(kind, buf, n), w, w);
 }
 
 static int
@@ -444,19 +490,23 @@ build_doc(struct related *r, const struct rel_doc *d, struct rdoc *out)
 		return DL_ERR_NOMEM;
 	qsort(r->occ, r->n_occ, sizeof *r->occ, cmp_occ);
 	for (i = 0, j = 0; i < r->n_occ; i++) {
-		if (j > 0 && r->occ[j - 1].h == r->occ[i].h)
+		if (j > 0 && r->occ[j - 1].h == r->occ[i].h) {
 			r->occ[j - 1].w += r->occ[i].w;
-		else
+			r->occ[j - 1].t += r->occ[i].t;
+		} else {
 			r->occ[j++] = r->occ[i];
+		}
 	}
 	out->uri = strdup(d->uri ? d->uri : "");
 	out->h = malloc((j ? j : 1) * sizeof *out->h);
 	out->w = malloc((j ? j : 1) * sizeof *out->w);
-	if (out->uri == NULL || out->h == NULL || out->w == NULL)
+	out->wt = malloc((j ? j : 1) * sizeof *out->wt);
+	if (out->uri == NULL || out->h == NULL || out->w == NULL || out->wt == NULL)
 		goto nomem;
 	for (i = 0; i < j; i++) {
 		out->h[i] = r->occ[i].h;
 		out->w[i] = r->occ[i].w;
+		out->wt[i] = r->occ[i].t;
 	}
 	out->n = (uint32_t)j;
 	g = d->group && *d->group ? d->group : out->uri;
@@ -470,6 +520,7 @@ nomem:
 	free(out->uri);
 	free(out->h);
 	free(out->w);
+	free(out->wt);
 	memset(out, 0, sizeof *out);
 	return DL_ERR_NOMEM;
 }
@@ -522,6 +573,7 @@ fail:
 	free(doc.uri);
 	free(doc.h);
 	free(doc.w);
+	free(doc.wt);
 	return e;
 }
 
@@ -543,13 +595,20 @@ cmp_occ_w(const void *a, const void *b)
 	return x > y ? -1 : x < y;
 }
 
+static double
+tf_damp(const struct related *r, double tf)
+{
+	return r->p.tf_log > 0 && tf > 1 ? 1 + log(tf) : tf;
+}
+
 /* Raw tf -> sublinear tf * idf, the top vec_terms kept, L2-normalised,
- * sorted by hash. Uses r->occ as scratch. */
+ * sorted by hash; the topic weights (d->wt) alike, on the same terms.
+ * Uses r->occ as scratch. */
 static enum dl_err
 weigh_doc(struct related *r, struct rdoc *d)
 {
 	uint32_t i, k;
-	double norm = 0;
+	double norm = 0, tnorm = 0;
 
 	if (d->n > r->occ_cap) {
 		struct occ *no = realloc(r->occ, d->n * sizeof *no);
@@ -560,11 +619,11 @@ weigh_doc(struct related *r, struct rdoc *d)
 		r->occ_cap = d->n;
 	}
 	for (i = 0; i < d->n; i++) {
-		double tf = d->w[i];
-		double t = r->p.tf_log > 0 && tf > 1 ? 1 + log(tf) : tf;
+		double x = idf(r, d->h[i]);
 
 		r->occ[i].h = d->h[i];
-		r->occ[i].w = (float)(t * idf(r, d->h[i]));
+		r->occ[i].w = (float)(tf_damp(r, d->w[i]) * x);
+		r->occ[i].t = d->wt ? (float)(tf_damp(r, d->wt[i]) * x) : r->occ[i].w;
 	}
 	k = d->n;
 	if (k > r->p.vec_terms) {
@@ -572,12 +631,17 @@ weigh_doc(struct related *r, struct rdoc *d)
 		k = r->p.vec_terms;
 		qsort(r->occ, k, sizeof *r->occ, cmp_occ);
 	}
-	for (i = 0; i < k; i++)
+	for (i = 0; i < k; i++) {
 		norm += (double)r->occ[i].w * r->occ[i].w;
+		tnorm += (double)r->occ[i].t * r->occ[i].t;
+	}
 	norm = norm > 0 ? sqrt(norm) : 1;
+	tnorm = tnorm > 0 ? sqrt(tnorm) : 1;
 	for (i = 0; i < k; i++) {
 		d->h[i] = r->occ[i].h;
 		d->w[i] = (float)(r->occ[i].w / norm);
+		if (d->wt)
+			d->wt[i] = (float)(r->occ[i].t / tnorm);
 	}
 	d->n = k;
 	return DL_OK;
@@ -628,18 +692,20 @@ expand_doc(struct related *r, struct rdoc *d, const struct rel_hit *nb, size_t n
 	struct occ *o;
 	double norm = 0;
 
+	free(d->wt); /* the expanded vector is the topic vector too */
+	d->wt = NULL;
 	for (i = 0; i < nn; i++)
 		total += r->docs[nb[i].doc].n;
 	o = malloc((total ? total : 1) * sizeof *o);
 	if (o == NULL)
 		return DL_ERR_NOMEM;
 	for (j = 0; j < d->n; j++)
-		o[m++] = (struct occ){ d->h[j], d->w[j] };
+		o[m++] = (struct occ){ d->h[j], d->w[j], d->w[j] };
 	for (i = 0; i < nn; i++) {
 		const struct rdoc *x = &r->docs[nb[i].doc];
 
 		for (j = 0; j < x->n; j++)
-			o[m++] = (struct occ){ x->h[j], (float)(x->w[j] * r->p.expand / (double)nn) };
+			o[m++] = (struct occ){ x->h[j], (float)(x->w[j] * r->p.expand / (double)nn), 0 };
 	}
 	qsort(o, m, sizeof *o, cmp_occ);
 	for (i = 0, k = 0; i < m; i++) {
@@ -866,7 +932,7 @@ lsa_project(const struct related *r, struct rdoc *d)
 		if (s == NULL || s->ti == UINT32_MAX || s->ti >= r->n_ti)
 			continue;
 		rows[m] = s->ti;
-		wts[m++] = d->w[i];
+		wts[m++] = d->wt ? d->wt[i] : d->w[i];
 	}
 	if (m == 0)
 		return DL_OK;
@@ -909,6 +975,34 @@ lsa_project(const struct related *r, struct rdoc *d)
 	return DL_OK;
 }
 
+/* The LSA share of the score for an LSA fitted on n articles: lsa_w
+ * n / (n + lsa_n0). LSA learns topics from which words occur together, and
+ * a few thousand articles teach it little (on 2,300 texts it blurs pairs
+ * that the term cosine ranks well), so its share grows with the archive:
+ * half of lsa_w at lsa_n0 articles. lsa_n0 <= 0: always lsa_w. */
+static double
+lsa_weight(const struct rel_params *p, uint32_t n)
+{
+	if (p->lsa_n0 <= 0)
+		return p->lsa_w;
+	return p->lsa_w * (double)n / ((double)n + p->lsa_n0);
+}
+
+/* Drops the topic weights of all articles (needed only to fit and
+ * project the LSA). */
+static void
+drop_topic(struct related *r)
+{
+	uint32_t i;
+
+	for (i = 0; i < r->n; i++) {
+		if (r->docs[i].borrowed)
+			continue;
+		free(r->docs[i].wt);
+		r->docs[i].wt = NULL;
+	}
+}
+
 /* Fits the LSA projection on the finished vectors of all articles and
  * projects each of them. Terms in one article only take no part (they
  * cannot link two articles). */
@@ -927,6 +1021,8 @@ lsa_fit(struct related *r)
 	r->proj = NULL;
 	r->n_ti = 0;
 	r->lsa_k = 0;
+	r->lsa_n = 0;
+	r->lsa_wt = 0;
 	for (i = 0; i < r->df_cap; i++)
 		r->df[i].ti = UINT32_MAX;
 	if (r->p.lsa_dims == 0 || r->p.lsa_w <= 0 || n < 3)
@@ -970,7 +1066,7 @@ lsa_fit(struct related *r)
 
 			if (s && s->ti != UINT32_MAX) {
 				x.col[nnz] = s->ti;
-				x.val[nnz++] = d->w[j];
+				x.val[nnz++] = d->wt ? d->wt[j] : d->w[j];
 			}
 		}
 	}
@@ -1026,6 +1122,8 @@ lsa_fit(struct related *r)
 	}
 	r->n_ti = (uint32_t)t;
 	r->lsa_k = (uint32_t)k;
+	r->lsa_n = (uint32_t)n;
+	r->lsa_wt = lsa_weight(&r->p, r->lsa_n);
 	for (i = 0; i < n; i++)
 		if ((e = lsa_project(r, &r->docs[i])) != DL_OK)
 			goto out;
@@ -1090,8 +1188,11 @@ related_finish(struct related *r)
 			return e;
 	if ((e = build_index(r)) != DL_OK)
 		return e;
-	if (r->p.expand <= 0 || k == 0 || r->n < 2)
-		return lsa_fit(r);
+	if (r->p.expand <= 0 || k == 0 || r->n < 2) {
+		e = lsa_fit(r);
+		drop_topic(r);
+		return e;
+	}
 	hits = calloc((size_t)r->n * k, sizeof *hits);
 	counts = calloc(r->n, sizeof *counts);
 	e = DL_ERR_NOMEM;
@@ -1153,6 +1254,7 @@ related_finish(struct related *r)
 	if ((e = build_index(r)) == DL_OK)
 		e = lsa_fit(r);
 out:
+	drop_topic(r);
 	free(hits);
 	free(counts);
 	return e;
@@ -1179,7 +1281,10 @@ related_insert(struct related *r, const struct rel_doc *d, uint32_t *id)
 	r->n--;
 	if (e != DL_OK)
 		goto fail;
-	if ((e = lsa_project(r, &doc)) != DL_OK || (e = push_doc(r, &doc, id)) != DL_OK)
+	e = lsa_project(r, &doc);
+	free(doc.wt);
+	doc.wt = NULL;
+	if (e != DL_OK || (e = push_doc(r, &doc, id)) != DL_OK)
 		goto fail;
 	if (r->p.expand > 0 && r->p.expand_k > 0) {
 		struct rel_hit nb[32];
@@ -1196,6 +1301,7 @@ fail:
 	free(doc.uri);
 	free(doc.h);
 	free(doc.w);
+	free(doc.wt);
 	free(doc.z);
 	return e;
 }
@@ -1316,7 +1422,7 @@ blend(const struct related *r, uint32_t a, uint32_t b, double c)
 				d += (double)f[i] * z16[i];
 			d /= 32767.0;
 		}
-		c = (1 - r->p.lsa_w) * c + r->p.lsa_w * d;
+		c = (1 - r->lsa_wt) * c + r->lsa_wt * d;
 	}
 	return c + prior(r, a, b);
 }
@@ -1512,7 +1618,8 @@ out:
 
 /* --- saving and loading (see related.h) ---
  *
- * Engine blob: a header (magic, n, lsa_k, n_ti, df entries, 0), the df
+ * Engine blob: a header (magic, n, lsa_k, n_ti, df entries, articles the
+ * LSA was fitted on, 0 in older blobs), the df
  * entries (hash u64, df u32, LSA row u32), then one record per article,
  * each 8-byte aligned: uri length u32, lang length u32, group u64, date
  * i64, terms u32, kth f32, has-LSA u32, 0 u32; the uri and the language
@@ -1584,7 +1691,7 @@ related_save(const struct related *r, struct buf *b)
 		used += r->df[i].h != 0;
 	if ((e = put32(b, REL_MAGIC)) != DL_OK || (e = put32(b, r->n)) != DL_OK ||
 	    (e = put32(b, r->lsa_k)) != DL_OK || (e = put32(b, r->n_ti)) != DL_OK ||
-	    (e = put32(b, used)) != DL_OK || (e = put32(b, 0)) != DL_OK)
+	    (e = put32(b, used)) != DL_OK || (e = put32(b, r->lsa_n)) != DL_OK)
 		return e;
 	for (i = 0; i < r->df_cap; i++) {
 		const struct dfslot *s = &r->df[i];
@@ -1740,6 +1847,7 @@ doc_free(struct rdoc *d)
 	free(d->uri);
 	free(d->h);
 	free(d->w);
+	free(d->wt);
 	free(d->z);
 }
 
@@ -1799,6 +1907,8 @@ related_load(const struct rel_params *p, void *data, size_t len, struct related 
 		goto out;
 	r->lsa_k = k;
 	r->n_ti = nti;
+	r->lsa_n = zero ? zero : n; /* 0 in blobs older than the field */
+	r->lsa_wt = k ? lsa_weight(&r->p, r->lsa_n) : 0;
 	if ((e = reserve(r, n, used)) != DL_OK)
 		goto out;
 	e = DL_ERR_CORRUPT;

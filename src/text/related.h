@@ -4,11 +4,15 @@
  * standfirst and body (headline and standfirst count more), capitalised words
  * and pairs of them (names of people, firms, places), places, tags and the
  * byline as features of their own; weights are sublinear tf times idf, then
- * L2-normalised. A truncated SVD of all the vectors (LSA, fitted when the
- * engine is finished; later articles are folded in) gives each article a
- * few hundred dense coordinates too. The similarity of two articles is a
- * fixed blend of the cosine of their term vectors and of their LSA
- * coordinates, plus an optional prior for being close in time; it is symmetric, which
+ * L2-normalised. A truncated SVD (LSA, fitted when the engine is finished;
+ * later articles are folded in) gives each article a few hundred dense
+ * coordinates too: it reads a topic vector, the same terms with the names
+ * (capitalised words inside a sentence) left out, so that it places an
+ * article by what it is about rather than by who is in it. The similarity
+ * of two articles is a blend of the cosine of their term vectors and of
+ * their LSA coordinates, the LSA share growing with the number of articles
+ * it was fitted on (it needs many), plus an optional prior for being
+ * close in time; it is symmetric, which
  * is what lets a new article enter older articles' lists without recomputing
  * them. The same function (related_score) ranks See also, scores pairs for
  * `dateline similarity` and decides near-duplicates.
@@ -62,7 +66,9 @@ struct rel_params {
 	unsigned expand_k;                 /* how many neighbours */
 	double idf_add;                    /* idf = ln((N+1)/(df+1)) + idf_add (flatter with more) */
 	unsigned lsa_dims;                 /* LSA dimensions (0: no LSA) */
-	double lsa_w;                      /* score = (1-lsa_w) cosine + lsa_w LSA cosine */
+	double lsa_w;                      /* score = (1-w) cosine + w LSA cosine, where */
+	double lsa_n0;                     /* w = lsa_w N / (N + lsa_n0), N articles fitted (<= 0: w = lsa_w) */
+	double w_topic_cap;                /* weight of a capitalised word (a name) in the vector LSA reads */
 	unsigned lsa_iter;                 /* power iterations of the randomized SVD */
 };
 

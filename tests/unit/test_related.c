@@ -4,6 +4,7 @@
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <math.h>
 #include <string.h>
 #include "text/related.h"
 
@@ -132,6 +133,74 @@ test_insert_enters_older_lists(void **state)
 	related_free(r);
 }
 
+/* Two articles that share only names and two that share only a subject:
+ * the term cosine prefers the names, the LSA (which reads the topic vector,
+ * names left out) the subject. */
+static const struct rel_doc names[] = {
+	{ "n:talks", "en", NULL, NULL, "",
+	  "On Monday Tom Baker, Anna Lopez and Carl Dunn discussed how the wheat harvest in the "
+	  "north could be saved from the drought that is hurting farmers.", "", NULL, 0, NULL, 0, 0 },
+	{ "n:film", "en", NULL, NULL, "",
+	  "Critics say Tom Baker, Anna Lopez and Carl Dunn shine in the new film, which was shot "
+	  "in Boston last year.", "", NULL, 0, NULL, 0, 0 },
+	{ "n:crop", "en", NULL, NULL, "",
+	  "Farmers expect the wheat harvest to suffer.", "", NULL, 0, NULL, 0, 0 },
+	{ "n:cinema", "en", NULL, NULL, "",
+	  "The new film opens next week and critics like the film.", "", NULL, 0, NULL, 0, 0 },
+};
+
+static struct related *
+build_names(double topic_cap)
+{
+	struct rel_params p;
+	struct related *r;
+	size_t i;
+
+	related_params_default(&p);
+	p.lsa_w = 1;      /* the score is the LSA cosine alone */
+	p.lsa_n0 = 0;
+	p.lsa_dims = 8;
+	p.w_topic_cap = topic_cap;
+	r = related_new(&p);
+	assert_non_null(r);
+	for (i = 0; i < sizeof names / sizeof names[0]; i++)
+		assert_int_equal(related_add(r, &names[i], NULL), DL_OK);
+	assert_int_equal(related_finish(r), DL_OK);
+	return r;
+}
+
+static void
+test_lsa_reads_subjects_not_names(void **state)
+{
+	struct related *r = build_names(0);
+
+	assert_true(related_cosine(r, 0, 1) > related_cosine(r, 0, 2));
+	assert_true(related_score(r, 0, 2) > related_score(r, 0, 1));
+	related_free(r);
+	/* names kept in the topic vector: LSA follows them too */
+	r = build_names(1);
+	assert_true(related_score(r, 0, 1) > related_score(r, 0, 2));
+	related_free(r);
+}
+
+static void
+test_lsa_share_grows_with_corpus(void **state)
+{
+	struct rel_params p;
+	struct related *r;
+	size_t i;
+
+	related_params_default(&p);
+	p.lsa_n0 = 1e12; /* a corpus this small gets no LSA share at all */
+	r = related_new(&p);
+	assert_non_null(r);
+	for (i = 0; i < N; i++)
+		assert_int_equal(related_add(r, &corpus[i], NULL), DL_OK);
+	assert_int_equal(related_finish(r), DL_OK);
+	assert_true(fabs(related_score(r, 0, 1) - related_cosine(r, 0, 1)) < 1e-6);
+	related_free(r);
+}
+
 int
 main(void)
 {
@@ -140,6 +209,8 @@ main(void)
 		cmocka_unit_test(test_translation_and_duplicate_left_out),
 		cmocka_unit_test(test_empty_and_one_word),
 		cmocka_unit_test(test_insert_enters_older_lists),
+		cmocka_unit_test(test_lsa_reads_subjects_not_names),
+		cmocka_unit_test(test_lsa_share_grows_with_corpus),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
