@@ -24,7 +24,8 @@ struct scheduler {
 };
 
 /* One See-also update at a time: the request threads and the scheduler
- * thread would otherwise write the engine's delta concurrently. */
+ * thread would otherwise write the engine's delta concurrently (the mutex
+ * here; related_lock() for other processes and nodes). */
 static pthread_mutex_t see_also_mu = PTHREAD_MUTEX_INITIALIZER;
 
 void
@@ -34,12 +35,16 @@ schedule_see_also(struct store *st, const char *uri)
 	enum dl_err e;
 
 	pthread_mutex_lock(&see_also_mu);
-	e = related_session_open(st, NULL, &s);
-	if (e == DL_ERR_NOTFOUND) {
-		e = related_rebuild(st, NULL);      /* no engine saved yet: a new site */
-	} else if (e == DL_OK) {
-		e = related_session_add(s, &uri, 1);
-		related_session_close(s);
+	if ((e = related_lock(st)) == DL_OK) {
+		e = related_session_open(st, NULL, &s);
+		/* No engine saved yet (a new site), or one of an older kind. */
+		if (e == DL_ERR_NOTFOUND || e == DL_ERR_CORRUPT) {
+			e = related_rebuild(st, NULL);
+		} else if (e == DL_OK) {
+			e = related_session_add(s, &uri, 1);
+			related_session_close(s);
+		}
+		related_unlock(st);
 	}
 	pthread_mutex_unlock(&see_also_mu);
 	if (e == DL_ERR_EXISTS)

@@ -1403,8 +1403,9 @@ sqlite_article_count(struct store *st)
 /* ---- several nodes: on SQLite one process serves, so locks are the
  * process's own and there is nobody to wait for ---- */
 
-static pthread_mutex_t job_locks[3] = {
+static pthread_mutex_t job_locks[4] = {
 	PTHREAD_MUTEX_INITIALIZER, PTHREAD_MUTEX_INITIALIZER, PTHREAD_MUTEX_INITIALIZER,
+	PTHREAD_MUTEX_INITIALIZER,
 };
 
 int

@@ -168,7 +168,11 @@ const char *store_engine(struct store *st);
 /* ---- Several nodes on one database ----
  *
  * Jobs that must run once across every node sharing the database. */
-enum dl_store_lock { DL_LOCK_SCHEDULER = 1, DL_LOCK_DIGESTS = 2 };
+enum dl_store_lock {
+	DL_LOCK_SCHEDULER = 1,   /* scheduled publishing */
+	DL_LOCK_DIGESTS = 2,     /* newsletter digests */
+	DL_LOCK_SEE_ALSO = 3,    /* writes to the See-also engine's saved state */
+};
 
 /* 1 when this thread now holds `lock` (until store_unlock() or until the
  * process dies), 0 when another node or thread holds it. On SQLite,

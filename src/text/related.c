@@ -1619,16 +1619,21 @@ out:
 /* --- saving and loading (see related.h) ---
  *
  * Engine blob: a header (magic, n, lsa_k, n_ti, df entries, articles the
- * LSA was fitted on, 0 in older blobs), the df
+ * LSA was fitted on), the df
  * entries (hash u64, df u32, LSA row u32), then one record per article,
  * each 8-byte aligned: uri length u32, lang length u32, group u64, date
  * i64, terms u32, kth f32, has-LSA u32, 0 u32; the uri and the language
  * (each padded to 8), hashes u64[n], weights f32[n] (padded), LSA
  * coordinates as int16 (x / 32767, padded). The projection is a blob of
- * its own (related_save_proj), read a row at a time. */
+ * its own (related_save_proj), read a row at a time.
+ *
+ * The magic changes with what the numbers mean: "DLR3" is the LSA of
+ * topic vectors (names left out). A blob of an older engine does not load
+ * (DL_ERR_CORRUPT), and the next import or publication rebuilds every
+ * list with the current one. */
 
-#define REL_MAGIC 0x32524c44u  /* "DLR2" */
-#define REL_DMAGIC 0x32444c44u /* "DLD2" */
+#define REL_MAGIC 0x33524c44u  /* "DLR3" */
+#define REL_DMAGIC 0x33444c44u /* "DLD3" */
 #define ZQ 32767.0f
 
 static size_t
@@ -1907,7 +1912,7 @@ related_load(const struct rel_params *p, void *data, size_t len, struct related 
 		goto out;
 	r->lsa_k = k;
 	r->n_ti = nti;
-	r->lsa_n = zero ? zero : n; /* 0 in blobs older than the field */
+	r->lsa_n = zero ? zero : n;
 	r->lsa_wt = k ? lsa_weight(&r->p, r->lsa_n) : 0;
 	if ((e = reserve(r, n, used)) != DL_OK)
 		goto out;

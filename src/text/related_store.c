@@ -3,8 +3,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include "base/arena.h"
 #include "base/buf.h"
+#include "base/log.h"
 #include "text/related_store.h"
 
 #define REL_SCRATCH (1u << 20)
@@ -455,6 +457,27 @@ add_incremental(struct store *st, const struct rel_params *p, const char *const 
 }
 
 enum dl_err
+related_lock(struct store *st)
+{
+	struct timespec pause = { 0, 20 * 1000000L };
+	int i;
+
+	for (i = 0; i < 3000; i++) {
+		if (store_lock_try(st, DL_LOCK_SEE_ALSO))
+			return DL_OK;
+		nanosleep(&pause, NULL);
+	}
+	log_error("See also: another process has held the engine for a minute");
+	return DL_ERR_IO;
+}
+
+void
+related_unlock(struct store *st)
+{
+	store_unlock(st, DL_LOCK_SEE_ALSO);
+}
+
+enum dl_err
 related_update_after_import(struct store *st, const struct rel_params *p, const char *const *uris,
     size_t n)
 {
@@ -462,13 +485,16 @@ related_update_after_import(struct store *st, const struct rel_params *p, const 
 
 	if (n == 0)
 		return DL_OK;
+	if ((e = related_lock(st)) != DL_OK)
+		return e;
+	e = DL_ERR_NOTFOUND;
 	/* a large batch against the site: a full rebuild is as fast and exact */
-	if (n <= REL_INCR_MAX && (int64_t)n * 4 <= store_article_count(st)) {
+	if (n <= REL_INCR_MAX && (int64_t)n * 4 <= store_article_count(st))
 		e = add_incremental(st, p, uris, n);
-		if (e != DL_ERR_NOTFOUND && e != DL_ERR_EXISTS && e != DL_ERR_CORRUPT)
-			return e;
-	}
-	return related_rebuild(st, p);
+	if (e == DL_ERR_NOTFOUND || e == DL_ERR_EXISTS || e == DL_ERR_CORRUPT)
+		e = related_rebuild(st, p);
+	related_unlock(st);
+	return e;
 }
 
 static void
@@ -662,7 +688,11 @@ related_cmd_db(const char *db, const struct rel_params *p, int all, const char *
 		goto out;
 	}
 	if (rebuild) {
-		if ((e = related_rebuild(st, p)) != DL_OK) {
+		if ((e = related_lock(st)) == DL_OK) {
+			e = related_rebuild(st, p);
+			related_unlock(st);
+		}
+		if (e != DL_OK) {
 			fprintf(stderr, "dateline: related --rebuild: %s\n", dl_strerror(e));
 			goto out;
 		}

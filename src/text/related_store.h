@@ -45,6 +45,15 @@ enum dl_err related_rebuild(struct store *st, const struct rel_params *p) DL_WUR
 enum dl_err related_update_after_import(struct store *st, const struct rel_params *p,
     const char *const *uris, size_t n) DL_WUR;
 
+/* Waits (up to a minute) until this thread holds the See-also engine's
+ * lock across every process and node sharing the database
+ * (DL_LOCK_SEE_ALSO): the engine's saved state is rewritten by additions,
+ * which must not interleave. DL_ERR_IO when it could not be had.
+ * related_update_after_import() takes it itself; the server's publication
+ * path and `dateline related --rebuild` call these. */
+enum dl_err related_lock(struct store *st) DL_WUR;
+void related_unlock(struct store *st);
+
 /* A saved engine kept open to add articles one batch at a time, as a
  * long-running process would (related_update_after_import opens one per
  * call). open: DL_ERR_NOTFOUND when no engine was saved (run a rebuild).
