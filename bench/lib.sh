@@ -17,7 +17,7 @@ bench_binary() {
 		echo "bench: build failed" >&2
 		exit 1
 	else
-		bin=$(pwd)/$build/dateline
+		bin=$(realpath "$build/dateline")
 	fi
 }
 
