@@ -38,56 +38,6 @@ usage(void)
 	return 2;
 }
 
-/* The DSN as it may be shown: the password of a URI's user:PASSWORD@ and
- * the value of any password= (a keyword string's or a URI parameter's)
- * become "***". Only this command's own messages use it; the store's
- * messages never carry the password. */
-static void
-redact(const char *dsn, char *out, size_t outlen)
-{
-	const char *p, *end, *at = NULL, *colon = NULL, *q;
-	size_t len = 0;
-
-	if (outlen == 0)
-		return;
-	out[0] = '\0';
-	if ((p = strstr(dsn, "://")) != NULL) {
-		p += 3;
-		for (q = p; *q && *q != '/' && *q != '?'; q++)
-			if (*q == '@')
-				at = q;
-		colon = at ? memchr(p, ':', (size_t)(at - p)) : NULL;
-	}
-	for (q = dsn; *q && len + 1 < outlen; ) {
-		if (colon && q == colon + 1) {
-			len += (size_t)snprintf(out + len, outlen - len, "***");
-			q = at;
-			continue;
-		}
-		if (strncmp(q, "password=", 9) == 0 && (q == dsn || q[-1] == ' ' || q[-1] == '?' ||
-		    q[-1] == '&')) {
-			len += (size_t)snprintf(out + len, outlen - len, "password=***");
-			end = q + 9;
-			if (*end == '\'') {
-				for (end++; *end && *end != '\''; end++)
-					if (*end == '\\' && end[1])
-						end++;
-				if (*end)
-					end++;
-			} else {
-				while (*end && *end != ' ' && *end != '&')
-					end++;
-			}
-			q = end;
-			continue;
-		}
-		out[len++] = *q++;
-		out[len] = '\0';
-	}
-	if (len >= outlen)
-		out[outlen - 1] = '\0';
-}
-
 static int
 put_row(void *ctx, size_t n, const char *const *cols, const struct dl_value *vals)
 {
@@ -192,8 +142,8 @@ cmd_migrate(int argc, char **argv)
 		fprintf(stderr, "dateline migrate: too many tables (%zu)\n", store_n_tables);
 		return 1;
 	}
-	redact(from, from_shown, sizeof from_shown);
-	redact(to, to_shown, sizeof to_shown);
+	store_dsn_shown(from, from_shown, sizeof from_shown);
+	store_dsn_shown(to, to_shown, sizeof to_shown);
 	if (strcmp(from, to) == 0 || (!store_dsn_is_postgres(from) && !store_dsn_is_postgres(to) && same_file(from, to))) {
 		fprintf(stderr, "dateline migrate: %s and %s are the same database\n", from_shown,
 		    to_shown);

@@ -957,9 +957,8 @@ listener(void *arg)
 
 /* ---- opening ---- */
 
-/* The DSN without its password: postgresql://user@host:port/dbname. */
-static enum dl_err
-describe(const char *dsn, char *out, size_t len)
+enum dl_err
+pg_dsn_shown(const char *dsn, char *out, size_t len)
 {
 	PQconninfoOption *opts, *o;
 	const char *user = NULL, *host = NULL, *port = NULL, *db = NULL;
@@ -1171,7 +1170,7 @@ pg_open(const char *dsn, struct store **out, char *msg, size_t msglen)
 		msg[0] = '\0';
 	if ((p = calloc(1, sizeof *p)) == NULL)
 		return DL_ERR_NOMEM;
-	if (describe(dsn, p->where, sizeof p->where) != DL_OK) {
+	if (pg_dsn_shown(dsn, p->where, sizeof p->where) != DL_OK) {
 		free(p);
 		snprintf(msg, msglen, "the PostgreSQL connection string is not valid "
 		    "(postgresql://user:password@host:port/database)");

@@ -1,5 +1,6 @@
 /* store.c - store.h's door: picks the engine by the DSN and passes every
  * call to it (the table of src/store/store_ops.h). */
+#include <stdio.h>
 #include <string.h>
 #include "store/store_ops.h"
 
@@ -58,6 +59,28 @@ store_term_push(struct arena *ar, struct dl_term **v, size_t *n, size_t *cap, co
 	return DL_OK;
 }
 
+size_t
+store_search_positive_terms(const struct dl_search *q)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < q->n_terms && i < DL_SEARCH_MAX_TERMS; i++)
+		n += !q->terms[i].exclude;
+	return n;
+}
+
+void
+store_list_one_per_lang(struct dl_article_list *out)
+{
+	size_t i, j;
+
+	for (i = j = 0; i < out->n; i++)
+		if (j == 0 || strcmp(out->items[j - 1].lang, out->items[i].lang) != 0)
+			out->items[j++] = out->items[i];
+	out->n = j;
+	out->total = (int64_t)j;
+}
+
 /* A libpq connection URI or keyword/value string selects PostgreSQL;
  * anything else names a SQLite file. */
 int
@@ -65,6 +88,17 @@ store_dsn_is_postgres(const char *dsn)
 {
 	return strncmp(dsn, "postgresql://", 13) == 0 || strncmp(dsn, "postgres://", 11) == 0 ||
 	    strncmp(dsn, "dbname=", 7) == 0 || strncmp(dsn, "host=", 5) == 0;
+}
+
+void
+store_dsn_shown(const char *dsn, char *out, size_t len)
+{
+	if (len == 0)
+		return;
+	if (!store_dsn_is_postgres(dsn))
+		snprintf(out, len, "%s", dsn);
+	else if (pg_dsn_shown(dsn, out, len) != DL_OK)
+		snprintf(out, len, "(a PostgreSQL connection string that does not parse)");
 }
 
 enum dl_err

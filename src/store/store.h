@@ -87,6 +87,9 @@ struct dl_filter {
 enum dl_err store_open(const char *dsn, struct store **out, char *msg, size_t msglen) DL_WUR;
 /* 1 when `dsn` names a PostgreSQL database rather than a SQLite file. */
 int store_dsn_is_postgres(const char *dsn);
+/* `dsn` as messages may show it: a file path as it is, a PostgreSQL DSN
+ * without its password (or a placeholder when it does not parse). */
+void store_dsn_shown(const char *dsn, char *out, size_t len);
 void store_close(struct store *st);
 
 /* Schema version after migrations (the number of the last migration run). */

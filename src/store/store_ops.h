@@ -152,7 +152,18 @@ int store_name_plain(const char *s);
 enum dl_err store_term_push(struct arena *ar, struct dl_term **v, size_t *n, size_t *cap,
     const char *name, const char *slug) DL_WUR;
 
+/* How many of q's terms are not exclusions. */
+size_t store_search_positive_terms(const struct dl_search *q);
+
+/* Keeps the first item of each run of one language in `out` (a list
+ * sorted by language, best first), for store_translations(). */
+void store_list_one_per_lang(struct dl_article_list *out);
+
 enum dl_err sqlite_open(const char *dsn, struct store **out, char *msg, size_t msglen) DL_WUR;
 enum dl_err pg_open(const char *dsn, struct store **out, char *msg, size_t msglen) DL_WUR;
+/* A PostgreSQL DSN without its password, as libpq parses it:
+ * postgresql://user@host:port/dbname. DL_ERR_INVALID when it does not
+ * parse (nothing is written then: libpq's message may quote it). */
+enum dl_err pg_dsn_shown(const char *dsn, char *out, size_t len) DL_WUR;
 
 #endif
