@@ -435,7 +435,6 @@ pg_translations(struct store *st, struct arena *ar, const struct dl_article *a,
 	    "ORDER BY a.lang COLLATE \"C\", a.first_created DESC, a.id LIMIT 1000";
 	const char *p[3];
 	enum dl_err e;
-	size_t i, j;
 
 	memset(out, 0, sizeof *out);
 	p[0] = group_root(a);
@@ -444,11 +443,7 @@ pg_translations(struct store *st, struct arena *ar, const struct dl_article *a,
 	if ((e = collect(st, ar, sql, 3, p, 1, 1000, out)) != DL_OK)
 		return e;
 	/* One per language: the newest, which comes first. */
-	for (i = j = 0; i < out->n; i++)
-		if (j == 0 || strcmp(out->items[j - 1].lang, out->items[i].lang) != 0)
-			out->items[j++] = out->items[i];
-	out->n = j;
-	out->total = (int64_t)j;
+	store_list_one_per_lang(out);
 	return DL_OK;
 }
 

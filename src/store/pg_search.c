@@ -147,42 +147,6 @@ tokens_of(struct arena *ar, const char *prefix, const char *s, size_t len, const
 	return DL_OK;
 }
 
-struct termbuf {
-	struct buf *b;
-	enum dl_err e;
-};
-
-static void
-term_emit(void *ctx, const char *term, size_t n, int pos)
-{
-	struct termbuf *tb = ctx;
-
-	(void)pos;
-	if (tb->e != DL_OK)
-		return;
-	if (tb->b->len && (tb->e = buf_putc(tb->b, ' ')) != DL_OK)
-		return;
-	tb->e = buf_append(tb->b, term, n);
-}
-
-/* Appends the terms of `text` in `lang` to b, space-separated (as
- * sqlite_search.c's terms_of()). */
-static enum dl_err
-terms_of(struct tok *t, const char *lang, const char *text, struct buf *b)
-{
-	struct termbuf tb = { b, DL_OK };
-	size_t len;
-	enum dl_err e;
-
-	if (text == NULL || (len = strlen(text)) == 0)
-		return DL_OK;
-	if (len > TOK_MAX_INPUT)
-		len = TOK_MAX_INPUT;
-	if ((e = tok_text(t, lang, text, len, term_emit, &tb)) != DL_OK)
-		return e;
-	return tb.e;
-}
-
 /* ---- quoting ---- */
 
 /* A lexeme in tsvector or tsquery text: in single quotes, quotes doubled,
@@ -800,7 +764,7 @@ add_phrase(struct plan *pl, struct tok *t, const char *lang, const struct dl_sea
 	enum dl_err e;
 
 	*ok = 0;
-	e = terms_of(t, lang, term->text, &terms);
+	e = tok_join(t, lang, term->text, &terms);
 	if (e == DL_ERR_TOOBIG) {
 		e = DL_OK;
 		goto out;
@@ -1100,16 +1064,6 @@ out:
 	return e;
 }
 
-static size_t
-positive_terms(const struct dl_search *q)
-{
-	size_t i, n = 0;
-
-	for (i = 0; i < q->n_terms && i < DL_SEARCH_MAX_TERMS; i++)
-		n += !q->terms[i].exclude;
-	return n;
-}
-
 /* The scored phrases (positive, of a branch), each with its tsquery for
  * ts_rank_cd(): its tokens a position apart, without the language column
  * (FTS5 gives that column weight 0). With more than RANK_SLOTS of them,
@@ -1121,7 +1075,7 @@ plan_scored(struct plan *pl, const struct dl_search *q, struct buf *rqs)
 	enum dl_err e = DL_OK;
 	size_t i, j;
 
-	pl->one = positive_terms(q) == 1;
+	pl->one = store_search_positive_terms(q) == 1;
 	pl->nsp = 0;
 	buf_reset(rqs);
 	if ((pl->sp = arena_alloc(pl->ar, (pl->nph ? pl->nph : 1) * sizeof *pl->sp)) == NULL)

@@ -801,7 +801,6 @@ sqlite_translations(struct store *st, struct arena *ar, const struct dl_article 
 	struct conn *c = conn_get(st);
 	sqlite3_stmt *s;
 	enum dl_err e;
-	size_t i, j;
 
 	memset(out, 0, sizeof *out);
 	if (c == NULL || (s = stmt_on(c, sql)) == NULL)
@@ -812,11 +811,7 @@ sqlite_translations(struct store *st, struct arena *ar, const struct dl_article 
 	if ((e = collect(c, ar, s, 0, 1000, out)) != DL_OK)
 		return e;
 	/* One per language: the newest, which comes first. */
-	for (i = j = 0; i < out->n; i++)
-		if (j == 0 || strcmp(out->items[j - 1].lang, out->items[i].lang) != 0)
-			out->items[j++] = out->items[i];
-	out->n = j;
-	out->total = (int64_t)j;
+	store_list_one_per_lang(out);
 	return DL_OK;
 }
 

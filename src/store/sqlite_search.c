@@ -213,44 +213,6 @@ sqlite_search_conn(sqlite3 *db)
 
 /* ---- indexing ---- */
 
-struct termbuf {
-	struct buf *b;
-	enum dl_err e;
-	size_t n;
-};
-
-static void
-term_emit(void *ctx, const char *term, size_t n, int pos)
-{
-	struct termbuf *tb = ctx;
-
-	(void)pos;
-	if (tb->e != DL_OK)
-		return;
-	if (tb->b->len && (tb->e = buf_putc(tb->b, ' ')) != DL_OK)
-		return;
-	tb->e = buf_append(tb->b, term, n);
-	tb->n++;
-}
-
-/* Appends the terms of `text` in `lang` to b, space-separated. Text past
- * TOK_MAX_INPUT is not indexed. */
-static enum dl_err
-terms_of(struct tok *t, const char *lang, const char *text, struct buf *b)
-{
-	struct termbuf tb = { b, DL_OK, 0 };
-	size_t len;
-	enum dl_err e;
-
-	if (text == NULL || (len = strlen(text)) == 0)
-		return DL_OK;
-	if (len > TOK_MAX_INPUT)
-		len = TOK_MAX_INPUT;
-	if ((e = tok_text(t, lang, text, len, term_emit, &tb)) != DL_OK)
-		return e;
-	return tb.e;
-}
-
 static enum dl_err
 index_article(struct store *st, struct tok *t, int64_t id, const struct dl_article *a)
 {
@@ -275,18 +237,18 @@ index_article(struct store *st, struct tok *t, int64_t id, const struct dl_artic
 		return db_fail(st, "delete");
 	if (a->status != DL_PUBLISHED)
 		return DL_OK;
-	if ((e = terms_of(t, a->lang, a->headline, &f[0])) != DL_OK ||
-	    (e = terms_of(t, a->lang, a->standfirst, &f[1])) != DL_OK ||
-	    (e = terms_of(t, a->lang, a->body_text, &f[2])) != DL_OK ||
-	    (e = terms_of(t, a->lang, a->author.name && a->author.name[0] ? a->author.name : a->byline,
+	if ((e = tok_join(t, a->lang, a->headline, &f[0])) != DL_OK ||
+	    (e = tok_join(t, a->lang, a->standfirst, &f[1])) != DL_OK ||
+	    (e = tok_join(t, a->lang, a->body_text, &f[2])) != DL_OK ||
+	    (e = tok_join(t, a->lang, a->author.name && a->author.name[0] ? a->author.name : a->byline,
 	    &f[3])) != DL_OK ||
-	    (e = terms_of(t, a->lang, a->located, &f[4])) != DL_OK)
+	    (e = tok_join(t, a->lang, a->located, &f[4])) != DL_OK)
 		goto out;
 	for (i = 0; i < a->n_places; i++)
-		if ((e = terms_of(t, a->lang, a->places[i].name, &f[4])) != DL_OK)
+		if ((e = tok_join(t, a->lang, a->places[i].name, &f[4])) != DL_OK)
 			goto out;
 	for (i = 0; i < a->n_tags; i++)
-		if ((e = terms_of(t, a->lang, a->tags[i].name, &f[5])) != DL_OK)
+		if ((e = tok_join(t, a->lang, a->tags[i].name, &f[5])) != DL_OK)
 			goto out;
 	if ((s = sqlite_stmt(st, ins)) == NULL) {
 		e = DL_ERR_DB;
@@ -516,7 +478,7 @@ put_term(struct tok *t, const char *lang, const struct dl_search_term *term, str
 	enum dl_err e;
 
 	*ok = 0;
-	e = terms_of(t, lang, term->text, &terms);
+	e = tok_join(t, lang, term->text, &terms);
 	if (e == DL_ERR_TOOBIG) {   /* a term longer than the cap: nothing to look for */
 		e = DL_OK;
 		goto out;
@@ -730,16 +692,6 @@ put_filters(struct buf *b, const struct dl_search *q, int join)
 	return DL_OK;
 }
 
-static size_t
-positive_terms(const struct dl_search *q)
-{
-	size_t i, n = 0;
-
-	for (i = 0; i < q->n_terms && i < DL_SEARCH_MAX_TERMS; i++)
-		n += !q->terms[i].exclude;
-	return n;
-}
-
 static void
 bind_named(sqlite3_stmt *s, const struct dl_search *q, const char *expr)
 {
@@ -747,7 +699,7 @@ bind_named(sqlite3_stmt *s, const struct dl_search *q, const char *expr)
 
 	sqlite3_bind_text(s, sqlite3_bind_parameter_index(s, ":q"), expr, -1, SQLITE_STATIC);
 	if ((k = sqlite3_bind_parameter_index(s, ":one")) > 0)
-		sqlite3_bind_int(s, k, positive_terms(q) == 1);
+		sqlite3_bind_int(s, k, store_search_positive_terms(q) == 1);
 	if ((k = sqlite3_bind_parameter_index(s, ":from")) > 0)
 		sqlite3_bind_int64(s, k, q->from);
 	if ((k = sqlite3_bind_parameter_index(s, ":to")) > 0)

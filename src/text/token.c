@@ -377,3 +377,37 @@ skip:
 	}
 	return DL_OK;
 }
+
+struct joined {
+	struct buf *b;
+	enum dl_err e;
+};
+
+static void
+join_one(void *ctx, const char *term, size_t n, int pos)
+{
+	struct joined *j = ctx;
+
+	(void)pos;
+	if (j->e != DL_OK)
+		return;
+	if (j->b->len && (j->e = buf_putc(j->b, ' ')) != DL_OK)
+		return;
+	j->e = buf_append(j->b, term, n);
+}
+
+enum dl_err
+tok_join(struct tok *t, const char *lang, const char *text, struct buf *b)
+{
+	struct joined j = { b, DL_OK };
+	size_t len;
+	enum dl_err e;
+
+	if (text == NULL || (len = strlen(text)) == 0)
+		return DL_OK;
+	if (len > TOK_MAX_INPUT)
+		len = TOK_MAX_INPUT;
+	if ((e = tok_text(t, lang, text, len, join_one, &j)) != DL_OK)
+		return e;
+	return j.e;
+}

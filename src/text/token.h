@@ -15,6 +15,7 @@
 #define DL_TEXT_TOKEN_H
 
 #include <stddef.h>
+#include "base/buf.h"
 #include "base/err.h"
 
 /* Input cap of one tok_text() call, in bytes: longer text is refused with
@@ -58,6 +59,11 @@ enum dl_err tok_text(struct tok *t, const char *lang, const char *text, size_t l
 
 enum dl_err tok_text_ex(struct tok *t, const char *lang, const char *text, size_t len,
     unsigned flags, void (*emit)(void *ctx, const struct tok_word *w), void *ctx) DL_WUR;
+
+/* Appends the terms of the NUL-terminated `text` to b, separated by one
+ * space (a space first when b is not empty): the text the search indexes
+ * of both stores hold. Text past TOK_MAX_INPUT is left out. */
+enum dl_err tok_join(struct tok *t, const char *lang, const char *text, struct buf *b) DL_WUR;
 
 /* 1 when Snowball has a stemmer for `lang`. */
 int tok_has_stemmer(struct tok *t, const char *lang);
