@@ -54,3 +54,20 @@ wait_port() {
 
 # now: the time in seconds, for since().
 now() { date +%s.%N; }
+
+# bench_corpus WHO: $corpus becomes the Reuters-21578 ninjs of
+# $SHARED_DIR/corpus, or 19,043 articles from bench/gen_corpus.py in $tmp
+# when it is absent (WHO names the script in that message); sets
+# $corpus_name and $n_articles.
+bench_corpus() {
+	corpus=$SHARED_DIR/corpus/reuters21578.ninjs.jsonl
+	if [ -f "$corpus" ]; then
+		corpus_name="Reuters-21578"
+	else
+		echo "$1: $corpus absent; generating 19,043 articles with bench/gen_corpus.py"
+		"$python" bench/gen_corpus.py 19043 >"$tmp/corpus.jsonl"
+		corpus=$tmp/corpus.jsonl
+		corpus_name="generated (bench/gen_corpus.py)"
+	fi
+	n_articles=$(wc -l <"$corpus")
+}

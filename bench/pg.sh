@@ -56,16 +56,7 @@ bench_binary
 since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
 
 # --- 1. the corpus in both stores ---
-corpus=$SHARED_DIR/corpus/reuters21578.ninjs.jsonl
-if [ -f "$corpus" ]; then
-	corpus_name="Reuters-21578"
-else
-	echo "bench/pg.sh: $corpus absent; generating 19,043 articles with bench/gen_corpus.py"
-	"$python" bench/gen_corpus.py 19043 >"$tmp/corpus.jsonl"
-	corpus=$tmp/corpus.jsonl
-	corpus_name="generated (bench/gen_corpus.py)"
-fi
-n_articles=$(wc -l <"$corpus")
+bench_corpus bench/pg.sh
 
 # import STORE: `dateline import` of the corpus; prints its seconds.
 import_into() {

@@ -41,16 +41,8 @@ bench_binary
 since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.2f", b - a }'; }
 
 # --- 1. corpus and import ---
-corpus=$SHARED_DIR/corpus/reuters21578.ninjs.jsonl
-if [ -f "$corpus" ]; then
-	corpus_name="Reuters-21578 ($corpus)"
-else
-	echo "bench: $corpus absent; generating 19,043 articles with bench/gen_corpus.py"
-	"$python" bench/gen_corpus.py 19043 >"$tmp/corpus.jsonl"
-	corpus=$tmp/corpus.jsonl
-	corpus_name="generated (bench/gen_corpus.py)"
-fi
-n_articles=$(wc -l <"$corpus")
+bench_corpus bench
+[ "$corpus_name" = Reuters-21578 ] && corpus_name="Reuters-21578 ($corpus)"
 db=$tmp/bench.db
 echo "== import $n_articles articles: $corpus_name"
 t=$(now)
